@@ -1,0 +1,118 @@
+//! Numbers as Redis parses and prints them.
+
+/// Redis's `string2ll`: optional '-', no '+', no spaces, no leading zeros, fits in i64.
+pub fn parse_int(b: &[u8]) -> Option<i64> {
+    if b.is_empty() || b.len() > 20 {
+        return None;
+    }
+    if b == b"0" {
+        return Some(0);
+    }
+    let (neg, digits) = match b[0] {
+        b'-' => (true, &b[1..]),
+        _ => (false, b),
+    };
+    match digits.first() {
+        Some(b'1'..=b'9') => {}
+        _ => return None,
+    }
+    let mut n: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    if neg {
+        if n > i64::MAX as u64 + 1 { None } else { Some((n as i64).wrapping_neg()) }
+    } else {
+        i64::try_from(n).ok()
+    }
+}
+
+/// A float as Redis's `strtold` checks accept it: no spaces, no NaN; "inf" allowed.
+pub fn parse_float(b: &[u8]) -> Option<f64> {
+    let s = std::str::from_utf8(b).ok()?;
+    if s.is_empty()
+        || s.starts_with(|c: char| c.is_ascii_whitespace())
+        || s.ends_with(|c: char| c.is_ascii_whitespace())
+    {
+        return None;
+    }
+    let v: f64 = s.parse().ok()?;
+    (!v.is_nan()).then_some(v)
+}
+
+/// `printf("%.17g")`, which Redis 7.0 uses for doubles in replies (ZSCORE and friends).
+pub fn fmt_double(v: f64) -> String {
+    if v.is_nan() {
+        return "nan".into();
+    }
+    if v.is_infinite() {
+        return if v < 0.0 { "-inf".into() } else { "inf".into() };
+    }
+    fmt_g(v, 17)
+}
+
+fn fmt_g(v: f64, precision: usize) -> String {
+    if v == 0.0 {
+        return if v.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    let sci = format!("{:.*e}", precision - 1, v);
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if exp < -4 || exp >= precision as i32 {
+        let m = trim_fraction(mantissa);
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{m}e{sign}{:02}", exp.abs())
+    } else {
+        let decimals = (precision as i32 - 1 - exp).max(0) as usize;
+        trim_fraction(&format!("{v:.decimals$}")).to_string()
+    }
+}
+
+fn trim_fraction(s: &str) -> &str {
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { s }
+}
+
+/// How INCRBYFLOAT and HINCRBYFLOAT print their result: plain decimal, no exponent, no
+/// trailing zeros (Redis's "human friendly" long double format).
+pub fn fmt_human(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let s = format!("{v}");
+    trim_fraction(&s).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ints_parse_like_string2ll() {
+        assert_eq!(parse_int(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_int(b"9223372036854775807"), Some(i64::MAX));
+        for bad in [&b"9223372036854775808"[..], b"01", b"+1", b" 1", b"1 ", b"-0", b"", b"1.0", b"-"] {
+            assert_eq!(parse_int(bad), None, "{:?}", std::str::from_utf8(bad));
+        }
+    }
+
+    #[test]
+    fn doubles_print_like_percent_17g() {
+        assert_eq!(fmt_double(1.5), "1.5");
+        assert_eq!(fmt_double(0.1), "0.10000000000000001");
+        assert_eq!(fmt_double(3.0), "3");
+        assert_eq!(fmt_double(1e20), "1e+20");
+        assert_eq!(fmt_double(-2.5e-7), "-2.4999999999999999e-07");
+        assert_eq!(fmt_double(f64::INFINITY), "inf");
+        assert_eq!(fmt_double(123456789.0), "123456789");
+    }
+
+    #[test]
+    fn human_floats() {
+        assert_eq!(fmt_human(10.5 + 0.1), "10.6");
+        assert_eq!(fmt_human(5200.0), "5200");
+        assert_eq!(fmt_human(-0.0), "0");
+    }
+}

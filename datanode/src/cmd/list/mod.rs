@@ -1,0 +1,3 @@
+//! placeholder family, filled below
+use super::CommandSpec;
+pub const COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,41 @@
+//! Connection, server and pub/sub commands. Their specs live here with the rest of the
+//! command table; they run in `server::session`, which owns the connection state they need.
+
+use super::{CommandSpec, Handler};
+
+const fn session(
+    name: &'static str,
+    arity: i32,
+    flags: &'static [&'static str],
+    group: &'static str,
+    summary: &'static str,
+) -> CommandSpec {
+    CommandSpec { name, arity, flags, keys: (0, 0, 0), group, summary, handler: Handler::Session }
+}
+
+pub const COMMANDS: &[CommandSpec] = &[
+    session("auth", -2, &["noscript", "loading", "stale", "fast", "no_auth"], "connection", "Authenticates the connection."),
+    session("client", -2, &["admin", "noscript", "loading", "stale"], "connection", "A container for client connection commands."),
+    session("cluster", -2, &["stale"], "cluster", "A container for Redis Cluster commands (KEYSLOT)."),
+    session("command", -1, &["loading", "stale"], "server", "Returns detailed information about all commands."),
+    session("config", -2, &["admin", "noscript", "loading", "stale"], "server", "A container for server configuration commands."),
+    session("discard", 1, &["noscript", "loading", "stale", "fast", "allow_busy"], "transactions", "Discards a transaction."),
+    session("echo", 2, &["fast"], "connection", "Returns the given string."),
+    session("exec", 1, &["noscript", "loading", "stale", "skip_slowlog"], "transactions", "Executes all commands in a transaction."),
+    session("function", -2, &["noscript"], "scripting", "A container for function commands (FLUSH)."),
+    session("hello", -1, &["noscript", "loading", "stale", "fast", "no_auth"], "connection", "Handshakes with the Redis server."),
+    session("info", -1, &["loading", "stale"], "server", "Returns information and statistics about the server."),
+    session("multi", 1, &["noscript", "loading", "stale", "fast", "allow_busy"], "transactions", "Starts a transaction."),
+    session("ping", -1, &["fast"], "connection", "Returns the server's liveliness response."),
+    session("psubscribe", -2, &["pubsub", "noscript", "loading", "stale"], "pubsub", "Listens for messages published to channels that match one or more patterns."),
+    session("publish", 3, &["pubsub", "loading", "stale", "fast"], "pubsub", "Posts a message to a channel."),
+    session("punsubscribe", -1, &["pubsub", "noscript", "loading", "stale"], "pubsub", "Stops listening to messages published to channels that match one or more patterns."),
+    session("quit", -1, &["allow_busy", "noscript", "loading", "stale", "fast", "no_auth"], "connection", "Closes the connection."),
+    session("reset", 1, &["noscript", "loading", "stale", "fast", "no_auth"], "connection", "Resets the connection."),
+    session("select", 2, &["loading", "stale", "fast"], "connection", "Changes the selected database."),
+    session("subscribe", -2, &["pubsub", "noscript", "loading", "stale"], "pubsub", "Listens for messages published to channels."),
+    session("time", 1, &["loading", "stale", "fast"], "server", "Returns the server time."),
+    session("unsubscribe", -1, &["pubsub", "noscript", "loading", "stale"], "pubsub", "Stops listening to messages posted to channels."),
+    session("unwatch", 1, &["noscript", "loading", "stale", "fast", "allow_busy"], "transactions", "Forgets about watched keys of a transaction."),
+    session("watch", -2, &["noscript", "loading", "stale", "fast", "allow_busy"], "transactions", "Monitors changes to keys to determine the execution of a transaction."),
+];

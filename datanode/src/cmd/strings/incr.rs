@@ -1,0 +1,71 @@
+//! INCR, DECR, INCRBY, DECRBY: counter increments (SEMANTICS.md §3).
+
+use crate::cmd::format::parse_int;
+use crate::cmd::util::write_one;
+use crate::cmd::{Args, CmdResult, CommandSpec, Handler, ReplyError};
+use crate::keyspace::entry::{Content, Kind};
+use crate::resp::Reply;
+use crate::shard::Shard;
+
+use super::{COUNTER_MAX, COUNTER_MIN, cell_for_write, string_bytes};
+
+const fn spec(name: &'static str, arity: i32, summary: &'static str, run: crate::cmd::DataFn) -> CommandSpec {
+    CommandSpec {
+        name,
+        arity,
+        flags: &["write", "denyoom", "fast"],
+        keys: (1, 1, 1),
+        group: "string",
+        summary,
+        handler: Handler::Data(run),
+    }
+}
+
+pub const INCR: CommandSpec = spec("incr", 2, "Increments the integer value of a key by one.", run_incr);
+pub const DECR: CommandSpec = spec("decr", 2, "Decrements the integer value of a key by one.", run_decr);
+pub const INCRBY: CommandSpec = spec("incrby", 3, "Increments the integer value of a key by a number.", run_incrby);
+pub const DECRBY: CommandSpec = spec("decrby", 3, "Decrements a number from the integer value of a key.", run_decrby);
+
+fn run_incr(args: &mut Args, shard: &mut Shard) -> CmdResult {
+    let key = args.bytes()?;
+    increment(shard, &key, 1)
+}
+
+fn run_decr(args: &mut Args, shard: &mut Shard) -> CmdResult {
+    let key = args.bytes()?;
+    increment(shard, &key, -1)
+}
+
+fn run_incrby(args: &mut Args, shard: &mut Shard) -> CmdResult {
+    let key = args.bytes()?;
+    let by = args.int()?;
+    increment(shard, &key, i128::from(by))
+}
+
+fn run_decrby(args: &mut Args, shard: &mut Shard) -> CmdResult {
+    let key = args.bytes()?;
+    let by = args.int()?;
+    if by == i64::MIN {
+        return Err(ReplyError::new("ERR decrement would overflow"));
+    }
+    increment(shard, &key, -i128::from(by))
+}
+
+/// Adds `by` to the integer under `key`, refusing a local result outside the counter range.
+pub fn increment(shard: &mut Shard, key: &bytes::Bytes, by: i128) -> CmdResult {
+    let cell = cell_for_write(shard, key)?;
+    let current = if cell.is_live() {
+        let text = string_bytes(&cell);
+        i128::from(parse_int(&text).ok_or_else(ReplyError::not_integer)?)
+    } else {
+        0
+    };
+    let new = current + by;
+    if !(COUNTER_MIN..=COUNTER_MAX).contains(&new) {
+        return Err(ReplyError::overflow());
+    }
+    write_one(shard, key, Kind::Str, |tag, _, part, _| {
+        part.contents.push(Content::Str(cell.increment_delta(tag, by, 0.0, false)));
+    });
+    Ok(Reply::Int(new as i64))
+}

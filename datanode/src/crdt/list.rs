@@ -1,0 +1,270 @@
+//! List CRDT (SEMANTICS.md §8): every element has its own identity (the tag of the push that
+//! made it) and a position in a dense total order. Concurrent inserts into one gap land in
+//! region-id order, each command's elements together and in that command's order; removals
+//! take away only the elements they saw; LSET is an LWW write of one element's value.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use smallvec::SmallVec;
+
+use super::atoms::join_atoms;
+use super::dot::Dot;
+use super::register::Register;
+use super::seen::Seen;
+use super::tag::Tag;
+
+/// One level of a position. Equal digits order by region first, which is what puts the
+/// smaller region's elements first in a contested gap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PosPart {
+    pub digit: u64,
+    pub region: u8,
+    pub actor: u64,
+    pub counter: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos(pub SmallVec<[PosPart; 1]>);
+
+/// Distance between consecutive pushes at one end: 2^32 pushes fit before a level is added.
+const STEP: u64 = 1 << 32;
+const MID: u64 = 1 << 63;
+
+impl Pos {
+    /// A position strictly between `left` and `right` (either open), chosen only from the gap,
+    /// so two regions inserting into the same gap pick the same digits and region decides.
+    pub fn between(left: Option<&Pos>, right: Option<&Pos>, me: Tag) -> Pos {
+        let mut out = SmallVec::new();
+        let empty: &[PosPart] = &[];
+        let mut l: &[PosPart] = left.map_or(empty, |p| &p.0);
+        let mut r: &[PosPart] = right.map_or(empty, |p| &p.0);
+        // Whether `r` still bounds us at this depth (once we descend under a part of `l`
+        // that is smaller than `r`'s, nothing on the right constrains us any more).
+        let mut bounded = right.is_some();
+        loop {
+            let lo = l.first().map(|p| p.digit);
+            let hi = if bounded { r.first().map(|p| p.digit) } else { None };
+            let digit = match (lo, hi) {
+                (None, None) => Some(MID),
+                (Some(lo), None) => lo.checked_add(STEP).or(Some(lo + (u64::MAX - lo) / 2)).filter(|d| *d > lo),
+                (None, Some(hi)) => Some(hi.saturating_sub(STEP)).filter(|d| *d < hi).or_else(|| {
+                    let d = hi / 2;
+                    (d < hi && hi > 0).then_some(d)
+                }),
+                (Some(lo), Some(hi)) if hi > lo + 1 => Some(lo + ((hi - lo) / 2).min(STEP)),
+                _ => None,
+            };
+            match digit {
+                Some(d) if lo.is_none_or(|lo| d > lo) => {
+                    out.push(PosPart { digit: d, region: me.region, actor: me.dot.actor.0, counter: me.dot.counter });
+                    return Pos(out);
+                }
+                _ => {}
+            }
+            // No room at this depth: descend under the left part (or under a zero digit when
+            // there is no left part at this depth).
+            let part = match l.first() {
+                Some(p) => *p,
+                None => PosPart { digit: 0, region: 0, actor: 0, counter: 0 },
+            };
+            if bounded {
+                match r.first() {
+                    Some(rp) if *rp == part => r = &r[1..],
+                    _ => bounded = false,
+                }
+            }
+            out.push(part);
+            l = if l.is_empty() { l } else { &l[1..] };
+        }
+    }
+
+    /// The `k`-th extra element of one command, placed under that command's first position.
+    pub fn child(&self, k: u64, me: Tag) -> Pos {
+        let mut parts = self.0.clone();
+        parts.push(PosPart {
+            digit: k.saturating_mul(STEP),
+            region: me.region,
+            actor: me.dot.actor.0,
+            counter: me.dot.counter,
+        });
+        Pos(parts)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Elem {
+    /// The push that made this element. An element whose push was removed is gone, even if
+    /// a concurrent LSET wrote its value (removal beats update).
+    pub id: SmallVec<[Tag; 1]>,
+    pub value: Register<Bytes>,
+}
+
+impl Elem {
+    pub fn new(id: Tag, value: Bytes) -> Self {
+        let mut ids = SmallVec::new();
+        ids.push(id);
+        Elem { id: ids, value: Register::with(id, value) }
+    }
+
+    pub fn get(&self) -> &[u8] {
+        self.value.get().map_or(&[], |b| &b[..])
+    }
+
+    pub fn observed(&self, out: &mut Vec<Dot>) {
+        out.extend(self.id.iter().map(|t| t.dot));
+        self.value.observed(out);
+    }
+
+    fn is_live(&self) -> bool {
+        !self.id.is_empty() && !self.value.is_empty()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct List {
+    elems: BTreeMap<Pos, Elem>,
+}
+
+impl List {
+    pub fn len(&self) -> usize {
+        self.elems.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.elems.is_empty()
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&Pos, &Elem)> {
+        self.elems.iter()
+    }
+
+    pub fn first(&self) -> Option<(&Pos, &Elem)> {
+        self.elems.iter().next()
+    }
+
+    pub fn last(&self) -> Option<(&Pos, &Elem)> {
+        self.elems.iter().next_back()
+    }
+
+    pub fn get(&self, pos: &Pos) -> Option<&Elem> {
+        self.elems.get(pos)
+    }
+
+    /// Puts an element into this (delta) list.
+    pub fn put_delta(&mut self, pos: Pos, elem: Elem) {
+        self.elems.insert(pos, elem);
+    }
+
+    /// Marks an element removed in this (delta) list: present with no atoms.
+    pub fn remove_delta(&mut self, pos: Pos) {
+        self.elems.insert(pos, Elem { id: SmallVec::new(), value: Register::default() });
+    }
+
+    pub fn observed(&self, out: &mut Vec<Dot>) {
+        for e in self.elems.values() {
+            e.observed(out);
+        }
+    }
+
+    pub fn remove_all_delta(&self) -> Self {
+        let mut d = List::default();
+        for pos in self.elems.keys() {
+            d.remove_delta(pos.clone());
+        }
+        d
+    }
+
+    pub fn newest(&self) -> Option<Tag> {
+        self.elems.values().filter_map(|e| e.value.winning_tag().max(e.id.iter().max().copied())).max()
+    }
+
+    pub fn join(&mut self, my_seen: &dyn Seen, other: &Self, their_seen: &dyn Seen, full: bool) {
+        if full {
+            let empty = Elem { id: SmallVec::new(), value: Register::default() };
+            self.elems.retain(|pos, e| {
+                if !other.elems.contains_key(pos) {
+                    join_elem(e, my_seen, &empty, their_seen);
+                }
+                e.is_live()
+            });
+        }
+        for (pos, theirs) in &other.elems {
+            match self.elems.get_mut(pos) {
+                Some(mine) => {
+                    join_elem(mine, my_seen, theirs, their_seen);
+                    if !mine.is_live() {
+                        self.elems.remove(pos);
+                    }
+                }
+                None => {
+                    let mut mine = Elem { id: SmallVec::new(), value: Register::default() };
+                    join_elem(&mut mine, my_seen, theirs, their_seen);
+                    if mine.is_live() {
+                        self.elems.insert(pos.clone(), mine);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn compact(&mut self) {
+        for e in self.elems.values_mut() {
+            e.value.compact();
+        }
+    }
+
+    pub fn unseen_by(&self, seen: &dyn Seen) -> Self {
+        let elems = self
+            .elems
+            .iter()
+            .filter_map(|(p, e)| {
+                let fresh_value = e.value.unseen_by(seen);
+                let fresh_id = e.id.iter().any(|t| !seen.seen(&t.dot));
+                // An element travels with its identity, so a value can never arrive alone.
+                (fresh_id || !fresh_value.is_empty()).then(|| (p.clone(), e.clone()))
+            })
+            .collect();
+        List { elems }
+    }
+}
+
+fn join_elem(mine: &mut Elem, my_seen: &dyn Seen, theirs: &Elem, their_seen: &dyn Seen) {
+    join_atoms(&mut mine.id, my_seen, &theirs.id, their_seen);
+    mine.value.join(my_seen, &theirs.value, their_seen);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crdt::dot::ActorId;
+
+    fn me(region: u8, counter: u64) -> Tag {
+        Tag { dot: Dot::new(ActorId(region as u64), counter), hlc: counter, region }
+    }
+
+    #[test]
+    fn positions_fall_strictly_inside_their_gap() {
+        let a = Pos::between(None, None, me(1, 1));
+        let b = Pos::between(Some(&a), None, me(1, 2));
+        let c = Pos::between(None, Some(&a), me(1, 3));
+        let d = Pos::between(Some(&a), Some(&b), me(1, 4));
+        assert!(c < a && a < d && d < b);
+        // Squeeze the same gap until it must descend.
+        let mut right = b.clone();
+        for i in 0..200 {
+            let p = Pos::between(Some(&a), Some(&right), me(1, 10 + i));
+            assert!(a < p && p < right, "step {i}");
+            right = p;
+        }
+    }
+
+    #[test]
+    fn the_smaller_region_goes_first_in_a_contested_gap() {
+        let a = Pos::between(None, None, me(1, 1));
+        let from_2 = Pos::between(Some(&a), None, me(2, 1));
+        let from_1 = Pos::between(Some(&a), None, me(1, 2));
+        let from_1_next = from_1.child(1, me(1, 2));
+        assert!(from_1 < from_1_next && from_1_next < from_2);
+    }
+}

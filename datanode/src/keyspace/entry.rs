@@ -1,0 +1,265 @@
+//! A key's state: its typed content(s) and its TTL register.
+//!
+//! Locally a key holds one type. Concurrent writes of different types in different regions
+//! can leave content of two types under one key; the visible one is the type whose newest
+//! surviving write has the greatest tag (SEMANTICS.md §10, type conflicts). The others stay
+//! hidden until the next write or delete of the key removes them, never inside a join.
+
+use bytes::Bytes;
+use smallvec::SmallVec;
+
+use crate::crdt::cell::Cell;
+use crate::crdt::dot::Dot;
+use crate::crdt::list::List;
+use crate::crdt::ormap::OrMap;
+use crate::crdt::orset::OrSet;
+use crate::crdt::seen::Seen;
+use crate::crdt::tag::Tag;
+use crate::crdt::ttl::Ttl;
+use crate::crdt::zset::ZSet;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Str,
+    Hash,
+    Set,
+    ZSet,
+    List,
+}
+
+impl Kind {
+    /// The name `TYPE` replies with.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Str => "string",
+            Kind::Hash => "hash",
+            Kind::Set => "set",
+            Kind::ZSet => "zset",
+            Kind::List => "list",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Content {
+    Str(Cell<Bytes>),
+    Hash(Box<OrMap<Bytes>>),
+    Set(Box<OrSet>),
+    ZSet(Box<ZSet>),
+    List(Box<List>),
+}
+
+impl Content {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Content::Str(_) => Kind::Str,
+            Content::Hash(_) => Kind::Hash,
+            Content::Set(_) => Kind::Set,
+            Content::ZSet(_) => Kind::ZSet,
+            Content::List(_) => Kind::List,
+        }
+    }
+
+    pub fn empty(kind: Kind) -> Content {
+        match kind {
+            Kind::Str => Content::Str(Cell::default()),
+            Kind::Hash => Content::Hash(Box::default()),
+            Kind::Set => Content::Set(Box::default()),
+            Kind::ZSet => Content::ZSet(Box::default()),
+            Kind::List => Content::List(Box::default()),
+        }
+    }
+
+    /// Has something a reader can see.
+    pub fn is_live(&self) -> bool {
+        match self {
+            Content::Str(c) => c.is_live(),
+            Content::Hash(m) => m.iter().any(|(_, c)| c.is_live()),
+            Content::Set(s) => !s.is_empty(),
+            Content::ZSet(z) => !z.is_empty(),
+            Content::List(l) => !l.is_empty(),
+        }
+    }
+
+    /// Holds nothing at all, not even reset bookkeeping: safe to drop.
+    pub fn is_void(&self) -> bool {
+        match self {
+            Content::Str(c) => c.is_void(),
+            Content::Hash(m) => m.is_empty(),
+            Content::Set(s) => s.is_empty(),
+            Content::ZSet(z) => z.map().is_empty(),
+            Content::List(l) => l.is_empty(),
+        }
+    }
+
+    pub fn newest(&self) -> Option<Tag> {
+        match self {
+            Content::Str(c) => c.newest(),
+            Content::Hash(m) => m.newest(),
+            Content::Set(s) => s.newest(),
+            Content::ZSet(z) => z.newest(),
+            Content::List(l) => l.newest(),
+        }
+    }
+
+    pub fn observed(&self, out: &mut Vec<Dot>) {
+        match self {
+            Content::Str(c) => c.observed(out),
+            Content::Hash(m) => m.observed(out),
+            Content::Set(s) => s.observed(out),
+            Content::ZSet(z) => z.observed(out),
+            Content::List(l) => l.observed(out),
+        }
+    }
+
+    /// The delta that removes everything of this content that was observed (with
+    /// `observed()` in the delta's context).
+    pub fn remove_delta(&self) -> Content {
+        match self {
+            Content::Str(c) => Content::Str(c.remove_delta()),
+            Content::Hash(m) => Content::Hash(Box::new(m.remove_all_delta())),
+            Content::Set(s) => {
+                let mut d = OrSet::default();
+                for m in s.members() {
+                    d.remove_delta(m.clone());
+                }
+                Content::Set(Box::new(d))
+            }
+            Content::ZSet(z) => Content::ZSet(Box::new(z.remove_all_delta())),
+            Content::List(l) => Content::List(Box::new(l.remove_all_delta())),
+        }
+    }
+
+    fn join(&mut self, my_seen: &dyn Seen, other: &Content, their_seen: &dyn Seen, full: bool) {
+        match (self, other) {
+            (Content::Str(a), Content::Str(b)) => a.join(my_seen, b, their_seen),
+            (Content::Hash(a), Content::Hash(b)) => a.join(my_seen, b, their_seen, full),
+            (Content::Set(a), Content::Set(b)) => a.join(my_seen, b, their_seen, full),
+            (Content::ZSet(a), Content::ZSet(b)) => a.join(my_seen, b, their_seen, full),
+            (Content::List(a), Content::List(b)) => a.join(my_seen, b, their_seen, full),
+            _ => {}
+        }
+    }
+
+    /// A join against nothing from a side whose context is `their_seen`: what that side
+    /// saw and does not hold is removed (used for whole-state joins).
+    fn join_absent(&mut self, my_seen: &dyn Seen, their_seen: &dyn Seen) {
+        let empty = Content::empty(self.kind());
+        self.join(my_seen, &empty, their_seen, true);
+    }
+
+    pub fn compact(&mut self) {
+        match self {
+            Content::Str(c) => c.compact(),
+            Content::Hash(m) => m.compact(),
+            Content::Set(s) => s.compact(),
+            Content::ZSet(z) => z.compact(),
+            Content::List(l) => l.compact(),
+        }
+    }
+
+    pub fn unseen_by(&self, seen: &dyn Seen) -> Content {
+        match self {
+            Content::Str(c) => Content::Str(c.unseen_by(seen)),
+            Content::Hash(m) => Content::Hash(Box::new(m.unseen_by(seen))),
+            Content::Set(s) => Content::Set(Box::new(s.unseen_by(seen))),
+            Content::ZSet(z) => Content::ZSet(Box::new(z.unseen_by(seen))),
+            Content::List(l) => Content::List(Box::new(l.unseen_by(seen))),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Entry {
+    pub contents: SmallVec<[Content; 1]>,
+    pub ttl: Ttl,
+}
+
+impl Entry {
+    pub fn with(content: Content) -> Entry {
+        let mut contents = SmallVec::new();
+        contents.push(content);
+        Entry { contents, ttl: Ttl::default() }
+    }
+
+    /// The content a reader sees, if any.
+    pub fn visible(&self) -> Option<&Content> {
+        if self.contents.len() == 1 {
+            return self.contents.first().filter(|c| c.is_live());
+        }
+        self.contents.iter().filter(|c| c.is_live()).max_by_key(|c| (c.newest(), std::cmp::Reverse(c.kind())))
+    }
+
+    pub fn visible_mut(&mut self) -> Option<&mut Content> {
+        let kind = self.visible()?.kind();
+        self.contents.iter_mut().find(|c| c.kind() == kind)
+    }
+
+    pub fn content(&self, kind: Kind) -> Option<&Content> {
+        self.contents.iter().find(|c| c.kind() == kind)
+    }
+
+    pub fn is_visible(&self) -> bool {
+        self.visible().is_some()
+    }
+
+    /// Nothing retained: the key can leave the keyspace.
+    pub fn is_void(&self) -> bool {
+        self.contents.iter().all(Content::is_void) && self.ttl.is_empty()
+    }
+
+    /// Every dot of every atom under this key: what a DEL or overwrite must cover.
+    pub fn observed(&self, out: &mut Vec<Dot>) {
+        for c in &self.contents {
+            c.observed(out);
+        }
+        self.ttl.observed(out);
+    }
+
+    /// The delta part that removes everything observed under this key (with `observed()`
+    /// in the delta's context).
+    pub fn remove_delta(&self) -> Entry {
+        Entry { contents: self.contents.iter().map(Content::remove_delta).collect(), ttl: Ttl::default() }
+    }
+
+    pub fn join(&mut self, my_seen: &dyn Seen, other: &Entry, their_seen: &dyn Seen, full: bool) {
+        for theirs in &other.contents {
+            match self.contents.iter_mut().find(|c| c.kind() == theirs.kind()) {
+                Some(mine) => mine.join(my_seen, theirs, their_seen, full),
+                None => {
+                    let mut mine = Content::empty(theirs.kind());
+                    mine.join(my_seen, theirs, their_seen, full);
+                    self.contents.push(mine);
+                }
+            }
+        }
+        if full {
+            for mine in self.contents.iter_mut() {
+                if !other.contents.iter().any(|c| c.kind() == mine.kind()) {
+                    mine.join_absent(my_seen, their_seen);
+                }
+            }
+        }
+        self.ttl.join(my_seen, &other.ttl, their_seen);
+        self.contents.retain(|c| !c.is_void());
+        self.contents.sort_by_key(Content::kind);
+    }
+
+    /// A whole-state join against a side that does not hold this key at all.
+    pub fn join_absent(&mut self, my_seen: &dyn Seen, their_seen: &dyn Seen) {
+        self.join(my_seen, &Entry::default(), their_seen, true);
+    }
+
+    pub fn compact(&mut self) {
+        for c in self.contents.iter_mut() {
+            c.compact();
+        }
+        self.contents.retain(|c| !c.is_void());
+        self.ttl.compact();
+    }
+
+    pub fn unseen_by(&self, seen: &dyn Seen) -> Entry {
+        let contents = self.contents.iter().map(|c| c.unseen_by(seen)).filter(|c| !c.is_void()).collect();
+        Entry { contents, ttl: self.ttl.unseen_by(seen) }
+    }
+}

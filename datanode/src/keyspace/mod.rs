@@ -1,0 +1,134 @@
+//! The keyspace: entries by hash slot, the count of visible keys, and the expiry index.
+
+pub mod delta;
+pub mod digest;
+pub mod entry;
+pub mod slot;
+
+use std::collections::BTreeSet;
+
+use bytes::Bytes;
+use hashbrown::HashMap;
+
+use entry::Entry;
+pub use slot::{SLOTS, SlotRange, slot_of};
+
+/// One map per hash slot: a slot can be listed, moved or dropped on its own, and many small
+/// tables waste less memory to power-of-two growth than one big one.
+pub struct Keyspace {
+    slots: Vec<HashMap<Bytes, Entry>>,
+    visible: usize,
+    /// (deadline ms, key) for every key with a deadline, earliest first.
+    expires: BTreeSet<(u64, Bytes)>,
+}
+
+impl Default for Keyspace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Keyspace {
+    pub fn new() -> Self {
+        Keyspace { slots: (0..SLOTS).map(|_| HashMap::new()).collect(), visible: 0, expires: BTreeSet::new() }
+    }
+
+    pub fn get(&self, key: &[u8]) -> Option<&Entry> {
+        self.slots[slot_of(key) as usize].get(key)
+    }
+
+    /// Keys a reader can see (expired keys not yet removed included, as Redis's DBSIZE).
+    pub fn visible_len(&self) -> usize {
+        self.visible
+    }
+
+    /// Applies `f` to the entry of `key` (created empty if absent), keeping the visible
+    /// count and the expiry index in step, and dropping the entry if it ends void.
+    pub fn update<R>(&mut self, key: &Bytes, f: impl FnOnce(&mut Entry) -> R) -> R {
+        let map = &mut self.slots[slot_of(key) as usize];
+        let (was_visible, old_deadline, r, now_visible, new_deadline, void) = match map.get_mut(&key[..]) {
+            Some(entry) => {
+                let was = entry.is_visible();
+                let old = entry.ttl.deadline().map(|(d, _)| d);
+                let r = f(entry);
+                (was, old, r, entry.is_visible(), entry.ttl.deadline().map(|(d, _)| d), entry.is_void())
+            }
+            None => {
+                let mut entry = Entry::default();
+                let r = f(&mut entry);
+                let (vis, dl, void) = (entry.is_visible(), entry.ttl.deadline().map(|(d, _)| d), entry.is_void());
+                if !void {
+                    map.insert(key.clone(), entry);
+                }
+                (false, None, r, vis, dl, void)
+            }
+        };
+        if void {
+            map.remove(&key[..]);
+        }
+        match (was_visible, now_visible && !void) {
+            (false, true) => self.visible += 1,
+            (true, false) => self.visible -= 1,
+            _ => {}
+        }
+        if old_deadline != new_deadline || void {
+            if let Some(d) = old_deadline {
+                self.expires.remove(&(d, key.clone()));
+            }
+            if let (Some(d), false) = (new_deadline, void) {
+                self.expires.insert((d, key.clone()));
+            }
+        }
+        r
+    }
+
+    /// Keys whose deadline is at or before `now`, earliest first, at most `limit`.
+    pub fn due(&self, now: u64, limit: usize) -> Vec<Bytes> {
+        self.expires.iter().take_while(|(d, _)| *d <= now).take(limit).map(|(_, k)| k.clone()).collect()
+    }
+
+    pub fn expires_len(&self) -> usize {
+        self.expires.len()
+    }
+
+    pub fn slot(&self, slot: u16) -> &HashMap<Bytes, Entry> {
+        &self.slots[slot as usize]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &Entry)> {
+        self.slots.iter().flat_map(|m| m.iter())
+    }
+
+    /// Every stored key (visible or not).
+    pub fn keys(&self) -> Vec<Bytes> {
+        self.iter().map(|(k, _)| k.clone()).collect()
+    }
+
+    pub fn clear(&mut self) {
+        for m in &mut self.slots {
+            *m = HashMap::new();
+        }
+        self.visible = 0;
+        self.expires.clear();
+    }
+
+    /// A key chosen at random among the visible ones, `pick` drawing indexes.
+    pub fn random_key(&self, mut pick: impl FnMut(usize) -> usize) -> Option<Bytes> {
+        if self.visible == 0 {
+            return None;
+        }
+        // Probe random slots first (cheap); fall back to a full walk on sparse keyspaces.
+        for _ in 0..64 {
+            let map = &self.slots[pick(SLOTS)];
+            if map.is_empty() {
+                continue;
+            }
+            let live: Vec<&Bytes> = map.iter().filter(|(_, e)| e.is_visible()).map(|(k, _)| k).collect();
+            if !live.is_empty() {
+                return Some(live[pick(live.len())].clone());
+            }
+        }
+        let live: Vec<&Bytes> = self.iter().filter(|(_, e)| e.is_visible()).map(|(k, _)| k).collect();
+        (!live.is_empty()).then(|| live[pick(live.len())].clone())
+    }
+}

@@ -1,0 +1,120 @@
+//! `meridian-datanode`: one shard replica, started like redis-server.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use meridian_datanode::crdt::ActorId;
+use meridian_datanode::server::{self, config::Config};
+use meridian_datanode::shard::{Identity, Shard};
+use tokio::net::TcpListener;
+
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+#[derive(Parser, Debug)]
+#[command(version, about = "Meridian datanode: a Redis-compatible CRDT shard replica")]
+struct Cli {
+    /// TCP port for RESP clients.
+    #[arg(long, default_value_t = 6379)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: String,
+    /// This node's region id (1-31), from the database manifest.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=31))]
+    region: u8,
+    /// A config file of `name value` lines, as redis.conf (only known parameters).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Password clients must send with AUTH (Redis's requirepass).
+    #[arg(long)]
+    requirepass: Option<String>,
+    /// Maximum number of connected clients.
+    #[arg(long)]
+    maxclients: Option<usize>,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Log as JSON lines instead of human-readable text.
+    #[arg(long)]
+    log_json: bool,
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut config = Config::default();
+    if let Some(path) = &cli.config {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (name, value) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+            let value = value.trim().trim_matches('"').to_string();
+            config
+                .init(&name.to_ascii_lowercase(), value)
+                .map_err(|e| anyhow::anyhow!("{}:{}: {}", path.display(), n + 1, e.0))?;
+        }
+    }
+    let mut set = |name: &str, value: String| config.init(name, value).map_err(|e| anyhow::anyhow!(e.0));
+    set("port", cli.port.to_string())?;
+    set("bind", cli.bind.clone())?;
+    if let Some(p) = &cli.requirepass {
+        set("requirepass", p.clone())?;
+    }
+    if let Some(m) = cli.maxclients {
+        set("maxclients", m.to_string())?;
+    }
+    Ok(config)
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    if cli.log_json {
+        tracing_subscriber::fmt().json().with_env_filter(filter).init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+    let config = load_config(&cli)?;
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = cli.threads {
+        runtime.worker_threads(n.max(1));
+    }
+    let runtime = runtime.enable_all().build()?;
+    runtime.block_on(async move {
+        let addr = format!("{}:{}", cli.bind, cli.port);
+        let listener = TcpListener::bind(&addr).await.with_context(|| format!("binding {addr}"))?;
+        let actor = ActorId(rand::random());
+        let shard = Shard::new(Identity { region: cli.region, actor });
+        tracing::info!(%addr, region = cli.region, %actor, "meridian-datanode ready to accept connections");
+        let server = server::Server::new(shard, config);
+        server::run(listener, server, shutdown_signal()).await;
+        Ok(())
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,180 @@
+//! Replies and their encoding in RESP2 or RESP3, as Redis 7.0 sends them.
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use crate::cmd::format::fmt_double;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    Ok,
+    Status(String),
+    /// The whole error line after '-', e.g. `ERR syntax error` or `WRONGTYPE ...`.
+    Error(String),
+    Int(i64),
+    Bulk(Bytes),
+    /// A missing value: `$-1` in RESP2, `_` in RESP3.
+    Nil,
+    /// A missing aggregate: `*-1` in RESP2, `_` in RESP3.
+    NilArray,
+    Array(Vec<Reply>),
+    /// A RESP3 map; a flat array of alternating keys and values in RESP2.
+    Map(Vec<(Reply, Reply)>),
+    /// A RESP3 set; an array in RESP2.
+    Set(Vec<Reply>),
+    /// A RESP3 double; a bulk string in RESP2.
+    Double(f64),
+    /// A RESP3 boolean; 1 or 0 in RESP2.
+    Bool(bool),
+    /// A RESP3 verbatim string (`txt`); a bulk string in RESP2.
+    Verbatim(String),
+    /// A RESP3 push (pub/sub messages); an array in RESP2.
+    Push(Vec<Reply>),
+}
+
+impl Reply {
+    pub fn bulk(b: impl Into<Bytes>) -> Reply {
+        Reply::Bulk(b.into())
+    }
+
+    pub fn text(s: &str) -> Reply {
+        Reply::Bulk(Bytes::copy_from_slice(s.as_bytes()))
+    }
+
+    pub fn status(s: &str) -> Reply {
+        Reply::Status(s.to_owned())
+    }
+
+    pub fn error(s: impl Into<String>) -> Reply {
+        Reply::Error(s.into())
+    }
+
+    pub fn is_error(&self) -> bool {
+        matches!(self, Reply::Error(_))
+    }
+
+    pub fn bulks<I, B>(items: I) -> Reply
+    where
+        I: IntoIterator<Item = B>,
+        B: Into<Bytes>,
+    {
+        Reply::Array(items.into_iter().map(|b| Reply::Bulk(b.into())).collect())
+    }
+
+    pub fn encode(&self, out: &mut BytesMut, resp3: bool) {
+        match self {
+            Reply::Ok => out.put_slice(b"+OK\r\n"),
+            Reply::Status(s) => line(out, b'+', s.as_bytes()),
+            Reply::Error(s) => line(out, b'-', s.as_bytes()),
+            Reply::Int(n) => {
+                let mut buf = itoa::Buffer::new();
+                line(out, b':', buf.format(*n).as_bytes());
+            }
+            Reply::Bulk(b) => bulk(out, b),
+            Reply::Nil => out.put_slice(if resp3 { b"_\r\n" } else { b"$-1\r\n" }),
+            Reply::NilArray => out.put_slice(if resp3 { b"_\r\n" } else { b"*-1\r\n" }),
+            Reply::Array(items) => {
+                header(out, b'*', items.len());
+                for item in items {
+                    item.encode(out, resp3);
+                }
+            }
+            Reply::Map(pairs) => {
+                if resp3 {
+                    header(out, b'%', pairs.len());
+                } else {
+                    header(out, b'*', pairs.len() * 2);
+                }
+                for (k, v) in pairs {
+                    k.encode(out, resp3);
+                    v.encode(out, resp3);
+                }
+            }
+            Reply::Set(items) => {
+                header(out, if resp3 { b'~' } else { b'*' }, items.len());
+                for item in items {
+                    item.encode(out, resp3);
+                }
+            }
+            Reply::Push(items) => {
+                header(out, if resp3 { b'>' } else { b'*' }, items.len());
+                for item in items {
+                    item.encode(out, resp3);
+                }
+            }
+            Reply::Double(d) => {
+                let text = fmt_double(*d);
+                if resp3 {
+                    line(out, b',', text.as_bytes());
+                } else {
+                    bulk(out, text.as_bytes());
+                }
+            }
+            Reply::Bool(b) => {
+                if resp3 {
+                    out.put_slice(if *b { b"#t\r\n" } else { b"#f\r\n" });
+                } else {
+                    out.put_slice(if *b { b":1\r\n" } else { b":0\r\n" });
+                }
+            }
+            Reply::Verbatim(s) => {
+                if resp3 {
+                    header(out, b'=', s.len() + 4);
+                    out.put_slice(b"txt:");
+                    out.put_slice(s.as_bytes());
+                    out.put_slice(b"\r\n");
+                } else {
+                    bulk(out, s.as_bytes());
+                }
+            }
+        }
+    }
+}
+
+fn line(out: &mut BytesMut, prefix: u8, body: &[u8]) {
+    out.reserve(body.len() + 3);
+    out.put_u8(prefix);
+    out.put_slice(body);
+    out.put_slice(b"\r\n");
+}
+
+fn header(out: &mut BytesMut, prefix: u8, len: usize) {
+    let mut buf = itoa::Buffer::new();
+    line(out, prefix, buf.format(len).as_bytes());
+}
+
+fn bulk(out: &mut BytesMut, b: &[u8]) {
+    header(out, b'$', b.len());
+    out.reserve(b.len() + 2);
+    out.put_slice(b);
+    out.put_slice(b"\r\n");
+}
+
+impl From<crate::cmd::ReplyError> for Reply {
+    fn from(e: crate::cmd::ReplyError) -> Reply {
+        Reply::Error(e.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(r: &Reply, resp3: bool) -> String {
+        let mut out = BytesMut::new();
+        r.encode(&mut out, resp3);
+        String::from_utf8(out.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn resp2_and_resp3_shapes() {
+        let map = Reply::Map(vec![(Reply::text("a"), Reply::Int(1))]);
+        assert_eq!(enc(&map, false), "*2\r\n$1\r\na\r\n:1\r\n");
+        assert_eq!(enc(&map, true), "%1\r\n$1\r\na\r\n:1\r\n");
+        assert_eq!(enc(&Reply::Nil, false), "$-1\r\n");
+        assert_eq!(enc(&Reply::Nil, true), "_\r\n");
+        assert_eq!(enc(&Reply::NilArray, false), "*-1\r\n");
+        assert_eq!(enc(&Reply::Double(1.5), false), "$3\r\n1.5\r\n");
+        assert_eq!(enc(&Reply::Double(1.5), true), ",1.5\r\n");
+        assert_eq!(enc(&Reply::Set(vec![Reply::Int(1)]), true), "~1\r\n:1\r\n");
+    }
+}

@@ -1,0 +1,168 @@
+//! The RESP server: accepts connections (bounded by `maxclients`), runs one session task per
+//! client, expires keys in the background, and stops cleanly on shutdown.
+
+pub mod clients;
+pub mod config;
+pub mod info;
+pub mod pubsub;
+pub mod session;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use parking_lot::{Mutex, RwLock};
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, Semaphore, broadcast, mpsc};
+use tracing::{error, info, warn};
+
+use crate::shard::Shard;
+use clients::Clients;
+use config::Config;
+use pubsub::PubSub;
+
+/// Shared by every session. The shard sits behind a `parking_lot` mutex, not a tokio one:
+/// nothing awaits while it is held, and a session takes it once per batch of pipelined
+/// requests, so contention stays low while each batch runs atomically.
+pub struct Server {
+    pub shard: Mutex<Shard>,
+    pub pubsub: Mutex<PubSub>,
+    pub clients: Clients,
+    pub config: RwLock<Config>,
+    /// Woken whenever a key some blocked client waits on was written.
+    pub wake: Notify,
+    pub stats: ServerStats,
+    pub started: Instant,
+    pub run_id: String,
+    pub port: AtomicU64,
+}
+
+#[derive(Default)]
+pub struct ServerStats {
+    pub total_connections: AtomicU64,
+    pub total_commands: AtomicU64,
+    pub rejected_connections: AtomicU64,
+    pub net_input_bytes: AtomicU64,
+    pub net_output_bytes: AtomicU64,
+}
+
+impl ServerStats {
+    pub fn reset(&self) {
+        for c in [&self.total_connections, &self.total_commands, &self.rejected_connections, &self.net_input_bytes, &self.net_output_bytes] {
+            c.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+impl Server {
+    pub fn new(shard: Shard, config: Config) -> Arc<Server> {
+        let run_id: String = (0..40).map(|_| format!("{:x}", rand::random::<u8>() % 16)).collect();
+        Arc::new(Server {
+            shard: Mutex::new(shard),
+            pubsub: Mutex::new(PubSub::default()),
+            clients: Clients::default(),
+            config: RwLock::new(config),
+            wake: Notify::new(),
+            stats: ServerStats::default(),
+            started: Instant::now(),
+            run_id,
+            port: AtomicU64::new(0),
+        })
+    }
+
+    /// Wakes blocked clients if the last batch wrote a key one of them waits on.
+    pub fn wake_blocked(&self, shard: &mut Shard) {
+        if !shard.take_woken().is_empty() {
+            self.wake.notify_waiters();
+        }
+    }
+}
+
+/// Deletes expired keys this region owns, a bounded amount of work per tick as Redis does
+/// (`hz` ticks a second, at most a quarter of each tick spent).
+async fn expire_loop(server: Arc<Server>, mut stop: broadcast::Receiver<()>) {
+    const PER_ROUND: usize = 200;
+    loop {
+        let hz = server.config.read().usize("hz").clamp(1, 500) as u64;
+        let tick = Duration::from_millis(1000 / hz);
+        tokio::select! {
+            _ = tokio::time::sleep(tick) => {}
+            _ = stop.recv() => return,
+        }
+        let budget = Instant::now() + tick / 4;
+        loop {
+            let mut shard = server.shard.lock();
+            shard.set_now(now_ms());
+            let deleted = shard.expire_due(PER_ROUND);
+            server.wake_blocked(&mut shard);
+            drop(shard);
+            if deleted < PER_ROUND || Instant::now() > budget {
+                break;
+            }
+        }
+    }
+}
+
+/// Serves clients from `listener` until `shutdown` resolves, then lets every session
+/// finish the reply it is writing and returns.
+pub async fn run(listener: TcpListener, server: Arc<Server>, shutdown: impl Future) {
+    if let Ok(addr) = listener.local_addr() {
+        server.port.store(u64::from(addr.port()), Ordering::Relaxed);
+    }
+    let maxclients = server.config.read().usize("maxclients").max(1);
+    let limit = Arc::new(Semaphore::new(maxclients));
+    let (stop_tx, _) = broadcast::channel::<()>(1);
+    // Every session holds a clone; when all are dropped, every session has finished.
+    let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
+    tokio::spawn(expire_loop(server.clone(), stop_tx.subscribe()));
+
+    let accept = async {
+        let mut backoff = Duration::from_millis(1);
+        loop {
+            let (socket, addr) = match listener.accept().await {
+                Ok(pair) => {
+                    backoff = Duration::from_millis(1);
+                    pair
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: wait and retry, never exit.
+                    warn!(error = %e, "accept failed");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    continue;
+                }
+            };
+            server.stats.total_connections.fetch_add(1, Ordering::Relaxed);
+            let Ok(permit) = limit.clone().try_acquire_owned() else {
+                server.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
+                tokio::spawn(session::refuse(socket));
+                continue;
+            };
+            let _ = socket.set_nodelay(true);
+            let server = server.clone();
+            let stop = stop_tx.subscribe();
+            let done = done_tx.clone();
+            tokio::spawn(async move {
+                if let Err(e) = session::serve(server, socket, addr, stop).await {
+                    tracing::debug!(error = %e, %addr, "client connection ended with an error");
+                }
+                drop(permit);
+                drop(done);
+            });
+        }
+    };
+    tokio::select! {
+        _ = accept => {}
+        _ = shutdown => info!("shutting down"),
+    }
+    let _ = stop_tx.send(());
+    drop(done_tx);
+    if tokio::time::timeout(Duration::from_secs(10), done_rx.recv()).await.is_err() {
+        error!("some clients did not finish within 10s of shutdown");
+    }
+}

@@ -1,0 +1,369 @@
+//! One client connection: reads pipelined requests, runs each batch under one shard lock,
+//! writes the replies, and handles the stateful parts of the protocol (MULTI, pub/sub,
+//! blocking pops, HELLO/AUTH, CLIENT KILL).
+
+mod commands;
+
+use std::collections::{BTreeSet, VecDeque};
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{broadcast, mpsc};
+
+use super::clients::ClientHandle;
+use super::pubsub::MAILBOX;
+use super::{Server, now_ms};
+use crate::cmd::{self, Args, Blocked, Handler, ReplyError};
+use crate::resp::Reply;
+use crate::resp::frame::{self, Request};
+use crate::shard::Shard;
+
+/// Replies buffered before they are written out mid-batch: a pipeline of huge replies must
+/// not build one huge buffer, and a client that stops reading stops us reading it too.
+const FLUSH_AT: usize = 64 * 1024;
+/// Read buffer growth step.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Tells a client over `maxclients` why, then hangs up.
+pub async fn refuse(mut socket: TcpStream) {
+    let _ = socket.write_all(b"-ERR max number of clients reached\r\n").await;
+}
+
+/// What the session loop must do after a batch.
+enum Flow {
+    Next,
+    Close,
+    /// A blocking command found nothing: wait, then retry it.
+    Block { args: Vec<Bytes>, f: cmd::BlockFn, keys: Vec<Bytes>, timeout_ms: u64, on_timeout: Reply },
+}
+
+pub struct Session {
+    server: Arc<Server>,
+    handle: Arc<ClientHandle>,
+    id: u64,
+    resp3: bool,
+    authed: bool,
+    multi: Option<Vec<Vec<Bytes>>>,
+    multi_failed: bool,
+    watches: Vec<(Bytes, u64)>,
+    subs: BTreeSet<Bytes>,
+    psubs: BTreeSet<Bytes>,
+    mailbox: mpsc::Sender<Reply>,
+    out: BytesMut,
+}
+
+pub async fn serve(server: Arc<Server>, mut socket: TcpStream, addr: SocketAddr, mut stop: broadcast::Receiver<()>) -> io::Result<()> {
+    let handle = server.clients.register(addr, socket.local_addr().ok());
+    let id = handle.info.lock().id;
+    let (tx, mut rx) = mpsc::channel(MAILBOX);
+    let authed = server.config.read().get("requirepass").is_none_or(str::is_empty);
+    let mut s = Session {
+        server: server.clone(),
+        handle: handle.clone(),
+        id,
+        resp3: false,
+        authed,
+        multi: None,
+        multi_failed: false,
+        watches: Vec::new(),
+        subs: BTreeSet::new(),
+        psubs: BTreeSet::new(),
+        mailbox: tx,
+        out: BytesMut::with_capacity(READ_CHUNK),
+    };
+    let result = s.run(&mut socket, &mut rx, &mut stop).await;
+    s.cleanup();
+    result
+}
+
+impl Session {
+    async fn run(
+        &mut self,
+        socket: &mut TcpStream,
+        mailbox: &mut mpsc::Receiver<Reply>,
+        stop: &mut broadcast::Receiver<()>,
+    ) -> io::Result<()> {
+        let mut input = BytesMut::with_capacity(READ_CHUNK);
+        let mut pending: VecDeque<Request> = VecDeque::new();
+        loop {
+            tokio::select! {
+                read = socket.read_buf(&mut input) => {
+                    let n = read?;
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    self.server.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    if !self.process(socket, &mut input, &mut pending).await? {
+                        return Ok(());
+                    }
+                    if input.capacity() - input.len() < READ_CHUNK / 4 {
+                        input.reserve(READ_CHUNK);
+                    }
+                }
+                Some(msg) = mailbox.recv() => {
+                    msg.encode(&mut self.out, self.resp3);
+                    while let Ok(more) = mailbox.try_recv() {
+                        more.encode(&mut self.out, self.resp3);
+                        if self.out.len() > FLUSH_AT {
+                            break;
+                        }
+                    }
+                    self.flush(socket).await?;
+                }
+                _ = self.handle.kill.notified() => return Ok(()),
+                _ = stop.recv() => return Ok(()),
+            }
+        }
+    }
+
+    /// Parses and runs everything buffered, including requests that arrive while a
+    /// blocking command waits. Returns false when the connection must close.
+    async fn process(&mut self, socket: &mut TcpStream, input: &mut BytesMut, pending: &mut VecDeque<Request>) -> io::Result<bool> {
+        loop {
+            let mut protocol_error = None;
+            loop {
+                match frame::parse(input) {
+                    Ok(Some(req)) => pending.push_back(req),
+                    Ok(None) => break,
+                    Err(e) => {
+                        protocol_error = Some(e);
+                        break;
+                    }
+                }
+            }
+            if pending.is_empty() && protocol_error.is_none() {
+                return Ok(true);
+            }
+            while !pending.is_empty() {
+                match self.run_batch(pending) {
+                    Flow::Next => {}
+                    Flow::Close => {
+                        self.flush(socket).await?;
+                        return Ok(false);
+                    }
+                    Flow::Block { args, f, keys, timeout_ms, on_timeout } => {
+                        self.flush(socket).await?;
+                        if !self.block(socket, input, args, f, keys, timeout_ms, on_timeout).await? {
+                            return Ok(false);
+                        }
+                    }
+                }
+                self.flush(socket).await?;
+            }
+            if let Some(frame::Error::Protocol(text)) = protocol_error {
+                Reply::error(format!("ERR Protocol error: {text}")).encode(&mut self.out, self.resp3);
+                self.flush(socket).await?;
+                return Ok(false);
+            }
+        }
+    }
+
+    async fn flush(&mut self, socket: &mut TcpStream) -> io::Result<()> {
+        if !self.out.is_empty() {
+            socket.write_all(&self.out).await?;
+            self.server.stats.net_output_bytes.fetch_add(self.out.len() as u64, Ordering::Relaxed);
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    /// Runs queued requests under one shard lock until they are done, the reply buffer is
+    /// big enough to flush, or one of them changes the flow.
+    fn run_batch(&mut self, pending: &mut VecDeque<Request>) -> Flow {
+        let server = self.server.clone();
+        let mut shard = server.shard.lock();
+        shard.set_now(now_ms());
+        let mut flow = Flow::Next;
+        let mut last = None;
+        while let Some(req) = pending.pop_front() {
+            if req.is_empty() {
+                continue;
+            }
+            last = Some(req[0].clone());
+            flow = self.dispatch(req, &mut shard);
+            if !matches!(flow, Flow::Next) || self.out.len() >= FLUSH_AT {
+                break;
+            }
+        }
+        server.wake_blocked(&mut shard);
+        drop(shard);
+        if let Some(name) = last {
+            let mut info = self.handle.info.lock();
+            info.last_active = Instant::now();
+            info.last_cmd = String::from_utf8_lossy(&name).to_ascii_lowercase();
+        }
+        flow
+    }
+
+    fn reply(&mut self, r: Reply) {
+        r.encode(&mut self.out, self.resp3);
+    }
+
+    fn dispatch(&mut self, req: Vec<Bytes>, shard: &mut Shard) -> Flow {
+        self.server.stats.total_commands.fetch_add(1, Ordering::Relaxed);
+        let Some(spec) = cmd::lookup(&req[0]) else {
+            self.fail_in_multi();
+            self.reply(cmd::unknown_command(&req).into());
+            return Flow::Next;
+        };
+        if !spec.arity_ok(req.len()) {
+            self.fail_in_multi();
+            self.reply(ReplyError::wrong_arity(spec.name).into());
+            return Flow::Next;
+        }
+        if !self.authed && !matches!(spec.name, "auth" | "hello" | "quit" | "reset") {
+            self.reply(Reply::error("NOAUTH Authentication required."));
+            return Flow::Next;
+        }
+        if !self.resp3
+            && !(self.subs.is_empty() && self.psubs.is_empty())
+            && !matches!(spec.name, "subscribe" | "unsubscribe" | "psubscribe" | "punsubscribe" | "ping" | "quit" | "reset")
+        {
+            self.reply(Reply::error(format!(
+                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                spec.name
+            )));
+            return Flow::Next;
+        }
+        if let Some(queue) = &mut self.multi {
+            if !matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset") {
+                queue.push(req);
+                self.reply(Reply::status("QUEUED"));
+                return Flow::Next;
+            }
+        }
+        match spec.handler {
+            Handler::Data(_) => {
+                let r = cmd::run_data(spec, req, shard);
+                self.reply(r);
+                Flow::Next
+            }
+            Handler::Blocking(f) => {
+                let mut args = Args::new(req.clone());
+                match f(&mut args, shard) {
+                    Ok(Blocked::Reply(r)) => {
+                        self.reply(r);
+                        Flow::Next
+                    }
+                    Ok(Blocked::Wait { keys, timeout_ms, on_timeout }) => {
+                        Flow::Block { args: req, f, keys, timeout_ms, on_timeout }
+                    }
+                    Err(e) => {
+                        self.reply(e.into());
+                        Flow::Next
+                    }
+                }
+            }
+            Handler::Session => self.session_command(spec.name, req, shard),
+        }
+    }
+
+    fn fail_in_multi(&mut self) {
+        if self.multi.is_some() {
+            self.multi_failed = true;
+        }
+    }
+
+    /// Waits for a key of a blocked command to be written, retrying the command each time;
+    /// replies `on_timeout` when the timeout passes. Returns false if the client left.
+    #[allow(clippy::too_many_arguments)]
+    async fn block(
+        &mut self,
+        socket: &mut TcpStream,
+        input: &mut BytesMut,
+        args: Vec<Bytes>,
+        f: cmd::BlockFn,
+        keys: Vec<Bytes>,
+        timeout_ms: u64,
+        on_timeout: Reply,
+    ) -> io::Result<bool> {
+        let server = self.server.clone();
+        {
+            let mut shard = server.shard.lock();
+            for k in &keys {
+                shard.block_on(k);
+            }
+        }
+        self.handle.info.lock().blocked = true;
+        let deadline = (timeout_ms > 0).then(|| tokio::time::Instant::now() + Duration::from_millis(timeout_ms));
+        let result = loop {
+            let notified = server.wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let attempt = {
+                let mut shard = server.shard.lock();
+                shard.set_now(now_ms());
+                let r = f(&mut Args::new(args.clone()), &mut shard);
+                server.wake_blocked(&mut shard);
+                r
+            };
+            match attempt {
+                Ok(Blocked::Reply(r)) => break Some(r),
+                Err(e) => break Some(e.into()),
+                Ok(Blocked::Wait { .. }) => {}
+            }
+            let sleep = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = sleep => break Some(on_timeout.clone()),
+                _ = self.handle.kill.notified() => break None,
+                read = socket.read_buf(input) => {
+                    // The client may pipeline more requests while blocked (they run after),
+                    // or hang up.
+                    if read? == 0 {
+                        break None;
+                    }
+                }
+            }
+        };
+        {
+            let mut shard = server.shard.lock();
+            for k in &keys {
+                shard.unblock(k);
+            }
+        }
+        self.handle.info.lock().blocked = false;
+        match result {
+            Some(r) => {
+                self.reply(r);
+                self.flush(socket).await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn cleanup(&mut self) {
+        let mut ps = self.server.pubsub.lock();
+        for ch in &self.subs {
+            ps.unsubscribe(ch, self.id);
+        }
+        for p in &self.psubs {
+            ps.punsubscribe(p, self.id);
+        }
+        drop(ps);
+        if !self.watches.is_empty() {
+            let server = self.server.clone();
+            let mut shard = server.shard.lock();
+            self.unwatch_all(&mut shard);
+        }
+        self.server.clients.unregister(self.id);
+    }
+
+    fn unwatch_all(&mut self, shard: &mut Shard) {
+        for (k, _) in self.watches.drain(..) {
+            shard.unwatch(&k);
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! One shard replica's state: keyspace, causal context, clock and identity. Every write goes
+//! through `commit`, which joins the command's delta exactly as a peer's delta would be
+//! joined, so local and replicated writes cannot disagree. No I/O happens here.
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+
+use crate::crdt::context::CausalContext;
+use crate::crdt::dot::{ActorId, Dot};
+use crate::crdt::tag::{Hlc, Tag};
+use crate::keyspace::Keyspace;
+use crate::keyspace::delta::{Delta, Snapshot};
+use crate::keyspace::digest::digest;
+use crate::keyspace::entry::{Content, Entry, Kind};
+
+/// Where committed deltas go (the replication backlog, later); `None` drops them.
+pub type DeltaSink = Box<dyn FnMut(&Delta) + Send>;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Identity {
+    pub region: u8,
+    pub actor: ActorId,
+}
+
+#[derive(Default, Debug, Clone)]
+pub struct Stats {
+    pub expired_keys: u64,
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
+    pub deltas_committed: u64,
+    pub deltas_applied: u64,
+}
+
+pub struct Shard {
+    keyspace: Keyspace,
+    ctx: CausalContext,
+    hlc: Hlc,
+    id: Identity,
+    counter: u64,
+    now_ms: u64,
+    /// With no replicas and no peers every removal is at once seen by all: reset
+    /// bookkeeping and losing concurrent atoms can be dropped as soon as they appear.
+    compact_eagerly: bool,
+    sink: Option<DeltaSink>,
+    txn: Option<Delta>,
+    /// Write sequence number of the last change to each WATCHed key, with its watcher count.
+    watched: HashMap<Bytes, (usize, u64)>,
+    write_seq: u64,
+    /// Keys that blocked clients wait on, and those written since the server last looked.
+    blocked: HashMap<Bytes, usize>,
+    woken: Vec<Bytes>,
+    pub stats: Stats,
+}
+
+/// How an access treats a key past its deadline (SEMANTICS.md §10).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+impl Shard {
+    pub fn new(id: Identity) -> Self {
+        Shard {
+            keyspace: Keyspace::new(),
+            ctx: CausalContext::new(),
+            hlc: Hlc::default(),
+            id,
+            counter: 0,
+            now_ms: 0,
+            compact_eagerly: true,
+            sink: None,
+            txn: None,
+            watched: HashMap::new(),
+            write_seq: 0,
+            blocked: HashMap::new(),
+            woken: Vec::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// A shard that keeps every atom and reset until told otherwise: for replicas of a
+    /// multi-region database, where removals must wait until every region has seen them.
+    pub fn replicated(id: Identity) -> Self {
+        Shard { compact_eagerly: false, ..Shard::new(id) }
+    }
+
+    pub fn set_sink(&mut self, sink: Option<DeltaSink>) {
+        self.sink = sink;
+    }
+
+    pub fn identity(&self) -> Identity {
+        self.id
+    }
+
+    pub fn region(&self) -> u8 {
+        self.id.region
+    }
+
+    /// Sets the wall clock (Unix ms) for the commands about to run.
+    pub fn set_now(&mut self, now_ms: u64) {
+        self.now_ms = now_ms;
+    }
+
+    pub fn now(&self) -> u64 {
+        self.now_ms
+    }
+
+    pub fn context(&self) -> &CausalContext {
+        &self.ctx
+    }
+
+    pub fn keyspace(&self) -> &Keyspace {
+        &self.keyspace
+    }
+
+    pub fn digest(&self) -> [u8; 32] {
+        digest(&self.keyspace, &self.ctx)
+    }
+
+    /// A fresh dot and stamp for one mutation.
+    pub fn mint(&mut self) -> Tag {
+        self.counter += 1;
+        Tag { dot: Dot::new(self.id.actor, self.counter), hlc: self.hlc.tick(self.now_ms), region: self.id.region }
+    }
+
+    fn expired(&self, entry: &Entry) -> Option<bool> {
+        let (deadline, owner) = entry.ttl.deadline()?;
+        (deadline <= self.now_ms).then_some(owner == self.id.region)
+    }
+
+    /// The entry under `key` as a command sees it. A key past its deadline is missing; the
+    /// owning region (or any region about to write it) deletes it first, and ships that.
+    pub fn lookup(&mut self, key: &[u8], access: Access) -> Option<&Entry> {
+        let entry = self.keyspace.get(key)?;
+        if let Some(owner) = self.expired(entry) {
+            if owner || access == Access::Write {
+                let key = Bytes::copy_from_slice(key);
+                self.delete(&key);
+                self.stats.expired_keys += 1;
+            }
+            return None;
+        }
+        self.keyspace.get(key).filter(|e| e.is_visible())
+    }
+
+    /// Reads the visible content of `key`, counting a hit or a miss.
+    pub fn read(&mut self, key: &[u8]) -> Option<&Content> {
+        let found = self.lookup(key, Access::Read).is_some();
+        if found {
+            self.stats.keyspace_hits += 1;
+        } else {
+            self.stats.keyspace_misses += 1;
+        }
+        self.keyspace.get(key).and_then(Entry::visible).filter(|_| found)
+    }
+
+    /// The visible kind of `key`, if it exists.
+    pub fn kind_of(&mut self, key: &[u8]) -> Option<Kind> {
+        self.lookup(key, Access::Read).and_then(Entry::visible).map(Content::kind)
+    }
+
+    /// Starts the delta of a write to `key` that will hold content of `kind`: content of
+    /// any other kind (a type overwrite, or hidden content of a concurrent write) is removed.
+    pub fn prepare_write(&mut self, key: &[u8], kind: Kind, delta: &mut Delta) {
+        let Some(entry) = self.lookup(key, Access::Write) else { return };
+        let mut observed = Vec::new();
+        let mut part = Entry::default();
+        for c in entry.contents.iter().filter(|c| c.kind() != kind) {
+            c.observed(&mut observed);
+            part.contents.push(c.remove_delta());
+        }
+        if !part.contents.is_empty() {
+            delta.observe(observed);
+            delta.put(Bytes::copy_from_slice(key), part);
+        }
+    }
+
+    /// The delta part that deletes `key` entirely (everything observed, TTL included).
+    pub fn delete_delta(&self, key: &[u8], delta: &mut Delta) -> bool {
+        let Some(entry) = self.keyspace.get(key) else { return false };
+        let existed = entry.is_visible();
+        let mut observed = Vec::new();
+        entry.observed(&mut observed);
+        delta.observe(observed);
+        delta.put(Bytes::copy_from_slice(key), entry.remove_delta());
+        existed
+    }
+
+    /// Deletes `key` as its own committed write. Returns whether it was visible.
+    pub fn delete(&mut self, key: &Bytes) -> bool {
+        let mut delta = Delta::new();
+        let existed = self.delete_delta(key, &mut delta);
+        if !delta.is_empty() {
+            let tag = self.mint();
+            delta.observe([tag.dot]);
+            self.commit(delta);
+        }
+        existed
+    }
+
+    /// Applies a locally made delta and hands it to replication (or to the open transaction).
+    pub fn commit(&mut self, delta: Delta) {
+        if delta.is_empty() {
+            return;
+        }
+        self.join_delta(&delta);
+        self.stats.deltas_committed += 1;
+        match &mut self.txn {
+            Some(txn) => txn.absorb(delta),
+            None => {
+                if let Some(sink) = &mut self.sink {
+                    sink(&delta);
+                }
+            }
+        }
+    }
+
+    /// Applies a delta that came from another replica or region.
+    pub fn apply_remote(&mut self, delta: &Delta) {
+        for (_, part) in &delta.entries {
+            for c in &part.contents {
+                if let Some(t) = c.newest() {
+                    self.hlc.observe(t.hlc);
+                }
+            }
+        }
+        self.join_delta(delta);
+        self.stats.deltas_applied += 1;
+    }
+
+    fn join_delta(&mut self, delta: &Delta) {
+        let Shard { keyspace, ctx, compact_eagerly, .. } = self;
+        for (key, part) in &delta.entries {
+            keyspace.update(key, |entry| {
+                entry.join(ctx, part, &delta.dots, false);
+                if *compact_eagerly {
+                    entry.compact();
+                }
+            });
+        }
+        for dot in delta.dots.iter() {
+            self.ctx.insert(*dot);
+        }
+        self.write_seq += 1;
+        for (key, _) in &delta.entries {
+            self.touched(key);
+        }
+    }
+
+    fn touched(&mut self, key: &Bytes) {
+        if let Some((_, seq)) = self.watched.get_mut(key) {
+            *seq = self.write_seq;
+        }
+        if self.blocked.contains_key(key) {
+            self.woken.push(key.clone());
+        }
+    }
+
+    /// The whole state as one delta, for a replica or peer that must catch up in full.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot { ctx: self.ctx.clone(), entries: self.keyspace.iter().map(|(k, e)| (k.clone(), e.clone())).collect() }
+    }
+
+    /// Joins a whole-state delta: what its side had seen and no longer holds goes here too.
+    pub fn apply_snapshot(&mut self, snap: &Snapshot) {
+        let Shard { keyspace, ctx, compact_eagerly, .. } = self;
+        let theirs: std::collections::HashSet<&Bytes> = snap.entries.iter().map(|(k, _)| k).collect();
+        for key in keyspace.keys() {
+            if !theirs.contains(&key) {
+                keyspace.update(&key, |entry| entry.join_absent(ctx, &snap.ctx));
+            }
+        }
+        for (key, part) in &snap.entries {
+            keyspace.update(key, |entry| {
+                entry.join(ctx, part, &snap.ctx, true);
+                if *compact_eagerly {
+                    entry.compact();
+                }
+            });
+        }
+        self.ctx.merge(&snap.ctx);
+        self.write_seq += 1;
+        for (key, _) in &snap.entries {
+            self.touched(key);
+        }
+    }
+
+    /// Opens a transaction: deltas committed until `end_txn` ship as one.
+    pub fn begin_txn(&mut self) {
+        self.txn.get_or_insert_with(Delta::new);
+    }
+
+    pub fn end_txn(&mut self) {
+        if let Some(delta) = self.txn.take() {
+            if !delta.is_empty() {
+                if let Some(sink) = &mut self.sink {
+                    sink(&delta);
+                }
+            }
+        }
+    }
+
+    /// Deletes up to `limit` keys whose deadline passed and whose expiry this region owns.
+    /// Returns how many were deleted.
+    pub fn expire_due(&mut self, limit: usize) -> usize {
+        let mut deleted = 0;
+        for key in self.keyspace.due(self.now_ms, limit) {
+            let owned = self.keyspace.get(&key).and_then(|e| self.expired(e)).unwrap_or(false);
+            if owned {
+                self.delete(&key);
+                self.stats.expired_keys += 1;
+                deleted += 1;
+            }
+        }
+        deleted
+    }
+
+    /// Flushes everything this region has seen: a DEL of every key, shipped as one delta.
+    pub fn flush(&mut self) {
+        let mut delta = Delta::new();
+        for key in self.keyspace.keys() {
+            self.delete_delta(&key, &mut delta);
+        }
+        if !delta.is_empty() {
+            let tag = self.mint();
+            delta.observe([tag.dot]);
+            self.commit(delta);
+        }
+    }
+
+    pub fn watch(&mut self, key: &Bytes) -> u64 {
+        let e = self.watched.entry(key.clone()).or_insert((0, 0));
+        e.0 += 1;
+        self.write_seq
+    }
+
+    pub fn unwatch(&mut self, key: &Bytes) {
+        if let Some(e) = self.watched.get_mut(key) {
+            e.0 -= 1;
+            if e.0 == 0 {
+                self.watched.remove(key);
+            }
+        }
+    }
+
+    /// Whether `key` changed after write sequence `since`.
+    pub fn changed_since(&self, key: &Bytes, since: u64) -> bool {
+        self.watched.get(key).is_some_and(|(_, seq)| *seq > since)
+    }
+
+    /// Marks a key changed for its watchers without a write (FLUSHALL of an absent key,
+    /// expiry): Redis aborts EXEC in those cases too.
+    pub fn touch_watched(&mut self, key: &Bytes) {
+        self.write_seq += 1;
+        self.touched(key);
+    }
+
+    pub fn block_on(&mut self, key: &Bytes) {
+        *self.blocked.entry(key.clone()).or_insert(0) += 1;
+    }
+
+    pub fn unblock(&mut self, key: &Bytes) {
+        if let Some(n) = self.blocked.get_mut(key) {
+            *n -= 1;
+            if *n == 0 {
+                self.blocked.remove(key);
+            }
+        }
+    }
+
+    /// Keys written since the last call that blocked clients wait on.
+    pub fn take_woken(&mut self) -> Vec<Bytes> {
+        std::mem::take(&mut self.woken)
+    }
+
+    pub fn write_seq(&self) -> u64 {
+        self.write_seq
+    }
+
+    pub fn dbsize(&self) -> usize {
+        self.keyspace.visible_len()
+    }
+}

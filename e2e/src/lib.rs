@@ -1,0 +1,57 @@
+//! Harness for Meridian's end-to-end tests: real server processes on loopback ports.
+//!
+//! The tests run `meridian-datanode` next to Debian's `redis-server` and send both the same
+//! commands, through the `redis` crate, through `redis-cli` and as raw RESP bytes. The
+//! datanode binary is not built here: run `cargo build -p meridian-datanode` before
+//! `cargo test -p meridian-e2e` (a binary of another package is not built for this one's tests).
+
+pub mod cli;
+pub mod process;
+pub mod raw;
+pub mod render;
+pub mod side_by_side;
+
+pub use cli::redis_cli;
+pub use process::{Process, datanode_binary, free_port, start_datanode, start_redis_server, wait_ready};
+pub use raw::RawConn;
+pub use render::render;
+pub use side_by_side::{Conn, Order, Script, SideBySide};
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How long a server may take to answer its first PING.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long any single read from a server may take before the test gives up on it.
+pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "{} not found: run `cargo build -p meridian-datanode` (same profile as the tests) first, \
+         or set MERIDIAN_DATANODE_BIN",
+        path.display()
+    )]
+    DatanodeMissing { path: PathBuf },
+    #[error("{program} not found on PATH: install it (apt-get install redis-server redis-tools)")]
+    ToolMissing { program: &'static str },
+    #[error("failed to start {program}")]
+    Spawn { program: String, source: std::io::Error },
+    #[error("{name} on port {port} exited during start-up ({status}); its output:\n{output}")]
+    Exited { name: String, port: u16, status: std::process::ExitStatus, output: String },
+    #[error("{name} on port {port} did not answer PING within {timeout:?}")]
+    NotReady { name: String, port: u16, timeout: Duration },
+    #[error("failed to connect to port {port}")]
+    Connect { port: u16, source: std::io::Error },
+    #[error("redis client error on port {port}")]
+    Redis { port: u16, source: redis::RedisError },
+    #[error("i/o error talking to port {port}")]
+    Io { port: u16, source: std::io::Error },
+    #[error("redis-cli on port {port} did not finish within IO_TIMEOUT: {args:?}")]
+    CliTimeout { port: u16, args: Vec<String> },
+    #[error("no free port")]
+    NoFreePort { source: std::io::Error },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
