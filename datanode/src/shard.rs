@@ -201,11 +201,13 @@ impl Shard {
     }
 
     /// Applies a locally made delta and hands it to replication (or to the open transaction).
-    pub fn commit(&mut self, delta: Delta) {
+    pub fn commit(&mut self, mut delta: Delta) {
         if delta.is_empty() {
             return;
         }
+        self.give_atoms_own_dots(&mut delta);
         self.join_delta(&delta);
+        self.drop_orphan_ttls(&mut delta);
         self.stats.deltas_committed += 1;
         match &mut self.txn {
             Some(txn) => txn.absorb(delta),
@@ -214,6 +216,48 @@ impl Shard {
                     sink(&delta);
                 }
             }
+        }
+    }
+
+    /// Commands stamp every atom they write with the one tag they minted; before the delta
+    /// leaves, each atom gets a dot of its own. A removal names the dots it saw, so two atoms
+    /// sharing a dot could not be removed apart once deltas arrive out of order (an HDEL of
+    /// one field would also drop a sibling field written by the same HSET).
+    fn give_atoms_own_dots(&mut self, delta: &mut Delta) {
+        let actor = self.id.actor;
+        let mut taken = std::collections::HashSet::new();
+        let mut fresh = Vec::new();
+        let counter = &mut self.counter;
+        for (_, part) in delta.entries.iter_mut() {
+            part.for_each_tag_mut(&mut |tag: &mut Tag| {
+                if tag.dot.actor == actor && !taken.insert(tag.dot) {
+                    *counter += 1;
+                    tag.dot = Dot::new(actor, *counter);
+                    fresh.push(tag.dot);
+                    taken.insert(tag.dot);
+                }
+            });
+        }
+        delta.observe(fresh);
+    }
+
+    /// A key whose last element a local write removed is gone, TTL included, as in Redis:
+    /// the TTL atoms it still holds are removed in the same delta, so the removal ships too.
+    fn drop_orphan_ttls(&mut self, delta: &mut Delta) {
+        let mut extra = Delta::new();
+        for (key, _) in &delta.entries {
+            if let Some(entry) = self.keyspace.get(key) {
+                if !entry.is_visible() && !entry.ttl.is_empty() {
+                    let mut observed = Vec::new();
+                    entry.ttl.observed(&mut observed);
+                    extra.observe(observed);
+                    extra.put(key.clone(), Entry::default());
+                }
+            }
+        }
+        if !extra.is_empty() {
+            self.join_delta(&extra);
+            delta.absorb(extra);
         }
     }
 

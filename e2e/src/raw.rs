@@ -182,7 +182,7 @@ mod tests {
         assert_eq!(frame_len(b"$-1\r\n"), Some(5));
         assert_eq!(frame_len(b"*2\r\n$1\r\na\r\n:1\r\n"), Some(15));
         assert_eq!(frame_len(b"*2\r\n$1\r\na\r\n"), None);
-        assert_eq!(frame_len(b"%1\r\n$1\r\nf\r\n,1.5\r\n"), Some(18));
+        assert_eq!(frame_len(b"%1\r\n$1\r\nf\r\n,1.5\r\n"), Some(17));
         assert_eq!(frame_len(b"_\r\n"), Some(3));
         assert_eq!(frame_len(b""), None);
     }

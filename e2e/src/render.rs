@@ -1,7 +1,7 @@
 //! Replies as `redis-cli` prints them on a terminal, so one literal expectation checks the
 //! `redis` crate's view of a reply and redis-cli's alike.
 
-use redis::{ServerError, Value};
+use redis::Value;
 
 /// Formats `value` as redis-cli's `cliFormatReplyTTY` does (the format of `redis-cli --no-raw`),
 /// without the final newline.
@@ -12,14 +12,6 @@ pub fn render(value: &Value) -> String {
         out.pop();
     }
     out
-}
-
-/// Renders a server error reply the way redis-cli shows it: `(error) CODE detail`.
-pub fn render_error(error: &ServerError) -> String {
-    match error.details() {
-        Some(detail) => format!("(error) {} {detail}", error.code()),
-        None => format!("(error) {}", error.code()),
-    }
 }
 
 fn format(value: &Value, prefix: &str, out: &mut String) {
@@ -42,10 +34,11 @@ fn format(value: &Value, prefix: &str, out: &mut String) {
             out.push('\n');
         }
         Value::BigNumber(n) => out.push_str(&format!("(big number) {n}\n")),
-        Value::ServerError(e) => {
-            out.push_str(&render_error(e));
-            out.push('\n');
-        }
+        // The crate splits "ERR some text" into a code and details.
+        Value::ServerError(e) => match e.details() {
+            Some(details) => out.push_str(&format!("(error) {} {details}\n", e.code())),
+            None => out.push_str(&format!("(error) {}\n", e.code())),
+        },
         Value::Attribute { data, .. } => format(data, prefix, out),
         Value::Array(items) => aggregate(items.iter().map(Entry::One).collect(), ')', "(empty array)", prefix, out),
         Value::Push { data, .. } => aggregate(data.iter().map(Entry::One).collect(), ')', "(empty push)", prefix, out),

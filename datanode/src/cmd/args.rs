@@ -38,6 +38,8 @@ impl Args {
         self.remaining() == 0
     }
 
+    // Named like Iterator::next on purpose; Args is a cursor with typed takers, not an iterator.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Option<Bytes> {
         let item = self.items.get(self.pos).cloned();
         if item.is_some() {

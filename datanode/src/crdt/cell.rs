@@ -68,6 +68,11 @@ impl<T: Clone> Cell<T> {
         self.ctr.compact();
     }
 
+    pub fn for_each_tag_mut(&mut self, f: &mut dyn FnMut(&mut Tag)) {
+        self.reg.for_each_tag_mut(f);
+        self.ctr.for_each_tag_mut(f);
+    }
+
     pub fn unseen_by(&self, seen: &dyn Seen) -> Self {
         Cell { reg: self.reg.unseen_by(seen), ctr: self.ctr.unseen_by(seen) }
     }

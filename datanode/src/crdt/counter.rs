@@ -103,7 +103,7 @@ impl Counter {
     pub fn value(&self) -> CounterValue {
         let mut live: Vec<&CounterEntry> = self.entries.iter().filter(|e| e.is_live()).collect();
         // Floats are summed in (region, actor) order so every region prints the same digits.
-        live.sort_by(|a, b| (a.last.region, a.actor(), a.epoch).cmp(&(b.last.region, b.actor(), b.epoch)));
+        live.sort_by_key(|e| (e.last.region, e.actor(), e.epoch));
         let mut value = CounterValue::default();
         for e in live {
             let s = e.surviving();
@@ -162,6 +162,14 @@ impl Counter {
             }
         }
         self.entries.sort_by_key(CounterEntry::key);
+    }
+
+    /// The tag of every entry's latest increment, for giving each atom of a fresh delta its
+    /// own dot.
+    pub fn for_each_tag_mut(&mut self, f: &mut dyn FnMut(&mut Tag)) {
+        for e in self.entries.iter_mut() {
+            f(&mut e.last);
+        }
     }
 
     /// Drops fully reset epochs. Only safe once every replica has seen the reset, so that

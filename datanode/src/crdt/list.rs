@@ -79,6 +79,20 @@ impl Pos {
         }
     }
 
+    /// Positions for `n` elements of one command inserted into the gap between `left` and
+    /// `right`, in list order: the first from the gap, the rest under the first, so a
+    /// concurrent insert into the same gap never lands inside the run.
+    pub fn run(left: Option<&Pos>, right: Option<&Pos>, n: usize, me: Tag) -> Vec<Pos> {
+        let mut out = Vec::with_capacity(n);
+        if n == 0 {
+            return out;
+        }
+        let first = Pos::between(left, right, me);
+        out.extend((1..n as u64).map(|k| first.child(k, me)));
+        out.insert(0, first);
+        out
+    }
+
     /// The `k`-th extra element of one command, placed under that command's first position.
     pub fn child(&self, k: u64, me: Tag) -> Pos {
         let mut parts = self.0.clone();
@@ -109,6 +123,22 @@ impl Elem {
 
     pub fn get(&self) -> &[u8] {
         self.value.get().map_or(&[], |b| &b[..])
+    }
+
+    /// The value as shared bytes (a cheap clone).
+    pub fn bytes(&self) -> Bytes {
+        self.value.get().cloned().unwrap_or_default()
+    }
+
+    /// The delta of an LSET: the same identity with one new value atom. The write must
+    /// observe `value_observed` (not the identity: the element itself stays).
+    pub fn set_delta(&self, tag: Tag, value: Bytes) -> Elem {
+        Elem { id: self.id.clone(), value: Register::with(tag, value) }
+    }
+
+    /// Dots of the value atoms, which an LSET overwrites.
+    pub fn value_observed(&self, out: &mut Vec<Dot>) {
+        self.value.observed(out);
     }
 
     pub fn observed(&self, out: &mut Vec<Dot>) {
@@ -149,6 +179,38 @@ impl List {
 
     pub fn get(&self, pos: &Pos) -> Option<&Elem> {
         self.elems.get(pos)
+    }
+
+    /// The element at `index` from the head, walking from the nearer end.
+    pub fn nth(&self, index: usize) -> Option<(&Pos, &Elem)> {
+        let len = self.elems.len();
+        if index >= len {
+            None
+        } else if index <= len / 2 {
+            self.elems.iter().nth(index)
+        } else {
+            self.elems.iter().nth_back(len - 1 - index)
+        }
+    }
+
+    /// The position just before `pos` (its left neighbour), if any.
+    pub fn before(&self, pos: &Pos) -> Option<&Pos> {
+        self.elems.range(..pos).next_back().map(|(p, _)| p)
+    }
+
+    /// The position just after `pos` (its right neighbour), if any.
+    pub fn after(&self, pos: &Pos) -> Option<&Pos> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        self.elems.range((Excluded(pos), Unbounded)).next().map(|(p, _)| p)
+    }
+
+    /// Puts the elements of one command into this (delta) list, in list order, into the gap
+    /// between `left` and `right` of the list they are inserted into.
+    pub fn insert_delta(&mut self, left: Option<&Pos>, right: Option<&Pos>, values: Vec<Bytes>, tag: Tag) {
+        let positions = Pos::run(left, right, values.len(), tag);
+        for (pos, value) in positions.into_iter().zip(values) {
+            self.elems.insert(pos, Elem::new(tag, value));
+        }
     }
 
     /// Puts an element into this (delta) list.
@@ -266,5 +328,122 @@ mod tests {
         let from_1 = Pos::between(Some(&a), None, me(1, 2));
         let from_1_next = from_1.child(1, me(1, 2));
         assert!(from_1 < from_1_next && from_1_next < from_2);
+    }
+
+    /// Small deterministic generator (xorshift) so the randomised tests need no extra crate.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    fn check_run(all: &[Pos], at: usize, run: &[Pos]) {
+        let left = at.checked_sub(1).map(|i| &all[i]);
+        let right = all.get(at);
+        for w in run.windows(2) {
+            assert!(w[0] < w[1], "run out of order");
+        }
+        if let (Some(l), Some(first)) = (left, run.first()) {
+            assert!(l < first, "run starts before its left neighbour: {l:?} {first:?}");
+        }
+        if let (Some(r), Some(last)) = (right, run.last()) {
+            assert!(last < r, "run ends after its right neighbour: {last:?} {r:?}");
+        }
+    }
+
+    #[test]
+    fn runs_stay_inside_their_gap_under_random_inserts() {
+        for seed in [1u64, 7, 42, 0x9e37_79b9_7f4a_7c15] {
+            let mut rng = Rng(seed);
+            let mut all: Vec<Pos> = Vec::new();
+            for counter in 1..3000u64 {
+                // Favour the ends (pushes) and the head's gap, which forces descents.
+                let at = match rng.below(4) {
+                    0 => 0,
+                    1 => all.len(),
+                    _ => rng.below(all.len() + 1),
+                };
+                let region = 1 + rng.below(3) as u8;
+                let n = 1 + rng.below(4);
+                let left = at.checked_sub(1).map(|i| &all[i]);
+                let run = Pos::run(left, all.get(at), n, me(region, counter));
+                check_run(&all, at, &run);
+                all.splice(at..at, run);
+            }
+        }
+    }
+
+    #[test]
+    fn many_pushes_at_one_end_keep_positions_short() {
+        let mut head: Option<Pos> = None;
+        let mut tail: Option<Pos> = None;
+        for counter in 1..10_000u64 {
+            let h = Pos::between(None, head.as_ref(), me(1, counter));
+            assert!(head.as_ref().is_none_or(|old| h < *old));
+            head = Some(h);
+            let t = Pos::between(tail.as_ref(), None, me(2, counter));
+            assert!(tail.as_ref().is_none_or(|old| *old < t));
+            tail = Some(t);
+        }
+        assert!(head.is_some_and(|p| p.0.len() == 1) && tail.is_some_and(|p| p.0.len() == 1));
+    }
+
+    #[test]
+    fn digits_at_the_edges_descend_instead_of_colliding() {
+        let part = |digit, region| PosPart { digit, region, actor: region as u64, counter: 1 };
+        let low = Pos(SmallVec::from_slice(&[part(0, 1)]));
+        let high = Pos(SmallVec::from_slice(&[part(u64::MAX, 1)]));
+        let tied_l = Pos(SmallVec::from_slice(&[part(5, 1)]));
+        let tied_r = Pos(SmallVec::from_slice(&[part(5, 2)]));
+        let adjacent = Pos(SmallVec::from_slice(&[part(6, 1)]));
+        let before_low = Pos::between(None, Some(&low), me(3, 9));
+        assert!(before_low < low);
+        let after_high = Pos::between(Some(&high), None, me(3, 9));
+        assert!(high < after_high);
+        let tied = Pos::between(Some(&tied_l), Some(&tied_r), me(3, 9));
+        assert!(tied_l < tied && tied < tied_r);
+        let adj = Pos::between(Some(&tied_l), Some(&adjacent), me(3, 9));
+        assert!(tied_l < adj && adj < adjacent);
+        // Below a position that already sits under a zero digit.
+        let deeper = Pos::between(None, Some(&before_low), me(3, 10));
+        assert!(deeper < before_low);
+        let between_zero = Pos::between(Some(&deeper), Some(&before_low), me(3, 11));
+        assert!(deeper < between_zero && between_zero < before_low);
+    }
+
+    #[test]
+    fn concurrent_runs_into_one_gap_keep_region_order_and_command_order() {
+        let a = Pos::between(None, None, me(1, 1));
+        let b = Pos::between(Some(&a), None, me(1, 2));
+        let from_2 = Pos::run(Some(&a), Some(&b), 3, me(2, 5));
+        let from_1 = Pos::run(Some(&a), Some(&b), 3, me(1, 9));
+        let mut all = vec![a.clone(), b.clone()];
+        all.extend(from_2.iter().cloned());
+        all.extend(from_1.iter().cloned());
+        all.sort();
+        let expected: Vec<Pos> = [vec![a], from_1, from_2, vec![b]].concat();
+        assert_eq!(all, expected);
+    }
+
+    #[test]
+    fn neighbours_and_nth_walk_the_order() {
+        let t = me(1, 1);
+        let mut list = List::default();
+        list.insert_delta(None, None, vec![Bytes::from_static(b"a"), Bytes::from_static(b"b"), Bytes::from_static(b"c")], t);
+        let values: Vec<&[u8]> = list.iter().map(|(_, e)| e.get()).collect();
+        assert_eq!(values, [&b"a"[..], b"b", b"c"]);
+        let (pb, eb) = list.nth(1).expect("three elements");
+        assert_eq!(eb.get(), b"b");
+        assert_eq!(list.before(pb).and_then(|p| list.get(p)).map(Elem::get), Some(&b"a"[..]));
+        assert_eq!(list.after(pb).and_then(|p| list.get(p)).map(Elem::get), Some(&b"c"[..]));
+        assert_eq!(list.nth(2).map(|(_, e)| e.get()), Some(&b"c"[..]));
+        assert!(list.nth(3).is_none());
+        let (first, _) = list.first().expect("non-empty");
+        assert!(list.before(first).is_none());
     }
 }

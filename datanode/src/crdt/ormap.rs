@@ -99,6 +99,12 @@ impl<T: Clone> OrMap<T> {
         });
     }
 
+    pub fn for_each_tag_mut(&mut self, f: &mut dyn FnMut(&mut Tag)) {
+        for cell in self.fields.values_mut() {
+            cell.for_each_tag_mut(f);
+        }
+    }
+
     pub fn unseen_by(&self, seen: &dyn Seen) -> Self {
         let fields = self
             .fields

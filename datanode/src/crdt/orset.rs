@@ -112,6 +112,14 @@ impl OrSet {
         }
     }
 
+    pub fn for_each_tag_mut(&mut self, f: &mut dyn FnMut(&mut Tag)) {
+        for adds in self.members.values_mut() {
+            for t in adds.iter_mut() {
+                f(t);
+            }
+        }
+    }
+
     pub fn unseen_by(&self, seen: &dyn Seen) -> Self {
         let members = self
             .members

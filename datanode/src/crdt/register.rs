@@ -69,6 +69,13 @@ impl<T: Clone> Register<T> {
         keep_winner(&mut self.atoms);
     }
 
+    /// Every atom's tag, for giving each atom of a fresh delta its own dot.
+    pub fn for_each_tag_mut(&mut self, f: &mut dyn FnMut(&mut Tag)) {
+        for a in self.atoms.iter_mut() {
+            f(&mut a.tag);
+        }
+    }
+
     /// Atoms whose dots `seen` lacks: what a replica with that context is missing.
     pub fn unseen_by(&self, seen: &dyn Seen) -> Self {
         Register { atoms: self.atoms.iter().filter(|a| !seen.seen(&a.tag.dot)).cloned().collect() }

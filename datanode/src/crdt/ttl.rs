@@ -78,6 +78,12 @@ impl Ttl {
         }
     }
 
+    pub fn for_each_tag_mut(&mut self, f: &mut dyn FnMut(&mut Tag)) {
+        for a in self.atoms.iter_mut() {
+            f(&mut a.tag);
+        }
+    }
+
     pub fn unseen_by(&self, seen: &dyn Seen) -> Self {
         Ttl { atoms: self.atoms.iter().filter(|a| !seen.seen(&a.tag.dot)).cloned().collect() }
     }

@@ -158,6 +158,16 @@ impl Content {
         }
     }
 
+    /// Every atom tag in this content (list and sorted-set atoms included).
+    pub fn for_each_tag_mut(&mut self, f: &mut dyn FnMut(&mut Tag)) {
+        match self {
+            Content::Str(c) => c.for_each_tag_mut(f),
+            Content::Hash(m) => m.for_each_tag_mut(f),
+            Content::Set(s) => s.for_each_tag_mut(f),
+            Content::ZSet(_) | Content::List(_) => {}
+        }
+    }
+
     pub fn unseen_by(&self, seen: &dyn Seen) -> Content {
         match self {
             Content::Str(c) => Content::Str(c.unseen_by(seen)),
@@ -256,6 +266,13 @@ impl Entry {
         }
         self.contents.retain(|c| !c.is_void());
         self.ttl.compact();
+    }
+
+    pub fn for_each_tag_mut(&mut self, f: &mut dyn FnMut(&mut Tag)) {
+        for c in self.contents.iter_mut() {
+            c.for_each_tag_mut(f);
+        }
+        self.ttl.for_each_tag_mut(f);
     }
 
     pub fn unseen_by(&self, seen: &dyn Seen) -> Entry {

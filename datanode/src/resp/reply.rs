@@ -29,6 +29,9 @@ pub enum Reply {
     Verbatim(String),
     /// A RESP3 push (pub/sub messages); an array in RESP2.
     Push(Vec<Reply>),
+    /// Pairs that RESP2 sends as one flat array and RESP3 as an array of 2-element arrays
+    /// (ZRANGE WITHSCORES, HRANDFIELD WITHVALUES, ZRANDMEMBER WITHSCORES).
+    Pairs(Vec<(Reply, Reply)>),
 }
 
 impl Reply {
@@ -99,6 +102,22 @@ impl Reply {
                 header(out, if resp3 { b'>' } else { b'*' }, items.len());
                 for item in items {
                     item.encode(out, resp3);
+                }
+            }
+            Reply::Pairs(pairs) => {
+                if resp3 {
+                    header(out, b'*', pairs.len());
+                    for (a, b) in pairs {
+                        header(out, b'*', 2);
+                        a.encode(out, resp3);
+                        b.encode(out, resp3);
+                    }
+                } else {
+                    header(out, b'*', pairs.len() * 2);
+                    for (a, b) in pairs {
+                        a.encode(out, resp3);
+                        b.encode(out, resp3);
+                    }
                 }
             }
             Reply::Double(d) => {

@@ -222,7 +222,7 @@ impl Session {
             return Flow::Next;
         }
         if !self.resp3
-            && !(self.subs.is_empty() && self.psubs.is_empty())
+            && self.subscribed()
             && !matches!(spec.name, "subscribe" | "unsubscribe" | "psubscribe" | "punsubscribe" | "ping" | "quit" | "reset")
         {
             self.reply(Reply::error(format!(
@@ -262,6 +262,10 @@ impl Session {
             }
             Handler::Session => self.session_command(spec.name, req, shard),
         }
+    }
+
+    fn subscribed(&self) -> bool {
+        !self.subs.is_empty() || !self.psubs.is_empty()
     }
 
     fn fail_in_multi(&mut self) {

@@ -116,7 +116,7 @@ proptest! {
 
     #[test]
     fn replicas_converge_whatever_the_delivery_order(script in ops(), seed in any::<u64>()) {
-        let mut replicas = vec![replica(1), replica(2), replica(3)];
+        let mut replicas = [replica(1), replica(2), replica(3)];
         let mut all: Vec<Delta> = Vec::new();
         for (at, op) in script {
             match op {

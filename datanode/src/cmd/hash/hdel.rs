@@ -89,9 +89,14 @@ mod tests {
         let e = s.keyspace().get(b"h".as_slice()).cloned();
         assert!(e.is_some());
         // Give the key a deadline the way EXPIRE does, then empty it.
-        crate::cmd::util::write_one(&mut s, &bytes::Bytes::from_static(b"h"), crate::keyspace::entry::Kind::Hash, |tag, entry, part, observed| {
-            crate::cmd::util::set_ttl(entry, tag, Some(1_800_000_000_000), part, observed);
-        });
+        crate::cmd::util::write_one(
+            &mut s,
+            &bytes::Bytes::from_static(b"h"),
+            crate::keyspace::entry::Kind::Hash,
+            |tag, entry, part, observed| {
+                crate::cmd::util::set_ttl(entry, tag, Some(1_800_000_000_000), part, observed);
+            },
+        );
         assert!(s.keyspace().get(b"h".as_slice()).is_some_and(|e| e.ttl.deadline().is_some()));
         run(&mut s, &["HDEL", "h", "a"]);
         assert!(s.keyspace().get(b"h".as_slice()).is_none_or(|e| e.ttl.deadline().is_none()));

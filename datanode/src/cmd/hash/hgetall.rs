@@ -24,13 +24,17 @@ pub const HGETALL: CommandSpec = spec("hgetall", "Get all the fields and values 
 fn run_hkeys(args: &mut Args, shard: &mut Shard) -> CmdResult {
     let key = args.bytes()?;
     let map = super::read_hash(shard, &key)?;
-    Ok(Reply::Array(map.map_or_else(Vec::new, |m| super::live_fields(m).map(|(f, _)| Reply::Bulk(f.clone())).collect())))
+    Ok(Reply::Array(
+        map.map_or_else(Vec::new, |m| super::live_fields(m).map(|(f, _)| Reply::Bulk(f.clone())).collect()),
+    ))
 }
 
 fn run_hvals(args: &mut Args, shard: &mut Shard) -> CmdResult {
     let key = args.bytes()?;
     let map = super::read_hash(shard, &key)?;
-    Ok(Reply::Array(map.map_or_else(Vec::new, |m| super::live_fields(m).map(|(_, c)| Reply::Bulk(string_bytes(c))).collect())))
+    Ok(Reply::Array(
+        map.map_or_else(Vec::new, |m| super::live_fields(m).map(|(_, c)| Reply::Bulk(string_bytes(c))).collect()),
+    ))
 }
 
 fn run_hgetall(args: &mut Args, shard: &mut Shard) -> CmdResult {
@@ -75,6 +79,9 @@ mod tests {
         for cmd in ["HKEYS", "HVALS", "HGETALL"] {
             assert_eq!(run(&mut s, &[cmd, "k"]), Reply::from(ReplyError::wrongtype()));
         }
-        assert_eq!(run(&mut s, &["HGETALL", "k", "x"]), Reply::error("ERR wrong number of arguments for 'hgetall' command"));
+        assert_eq!(
+            run(&mut s, &["HGETALL", "k", "x"]),
+            Reply::error("ERR wrong number of arguments for 'hgetall' command")
+        );
     }
 }

@@ -80,6 +80,9 @@ mod tests {
         let mut s = shard();
         run(&mut s, &["SET", "k", "v"]);
         assert_eq!(run(&mut s, &["HINCRBY", "k", "a", "1"]), Reply::from(ReplyError::wrongtype()));
-        assert_eq!(run(&mut s, &["HINCRBY", "k", "a"]), Reply::error("ERR wrong number of arguments for 'hincrby' command"));
+        assert_eq!(
+            run(&mut s, &["HINCRBY", "k", "a"]),
+            Reply::error("ERR wrong number of arguments for 'hincrby' command")
+        );
     }
 }

@@ -19,10 +19,7 @@ fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
     let fields = args.rest();
     let map = super::read_hash(shard, &key)?;
     Ok(Reply::Array(
-        fields
-            .iter()
-            .map(|f| map.and_then(|m| super::field_value(m, f)).map_or(Reply::Nil, Reply::Bulk))
-            .collect(),
+        fields.iter().map(|f| map.and_then(|m| super::field_value(m, f)).map_or(Reply::Nil, Reply::Bulk)).collect(),
     ))
 }
 

@@ -91,7 +91,10 @@ mod tests {
         let mut s = shard();
         run(&mut s, &["HSET", "h", "a", "1"]);
         run(&mut s, &["HINCRBY", "h", "a", "1"]);
-        assert_eq!(run(&mut s, &["HRANDFIELD", "h", "-2", "withvalues"]), crate::cmd::testing::bulks(&["a", "2", "a", "2"]));
+        assert_eq!(
+            run(&mut s, &["HRANDFIELD", "h", "-2", "withvalues"]),
+            crate::cmd::testing::bulks(&["a", "2", "a", "2"])
+        );
         assert_eq!(run(&mut s, &["HRANDFIELD", "h", "5", "WITHVALUES"]), crate::cmd::testing::bulks(&["a", "2"]));
     }
 

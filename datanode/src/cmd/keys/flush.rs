@@ -19,10 +19,8 @@ pub const FLUSHDB: CommandSpec =
     CommandSpec { name: "flushdb", summary: "Remove all keys from the current database.", ..FLUSHALL };
 
 fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
-    if !(args.eat("async") || args.eat("sync")) && !args.is_empty() {
-        return Err(ReplyError::syntax());
-    }
-    args.finish()?;
+    let _mode_given = args.eat("async") || args.eat("sync");
+    args.finish().map_err(|_| ReplyError::syntax())?;
     shard.flush();
     Ok(Reply::Ok)
 }

@@ -7,7 +7,7 @@ mod digest;
 mod exists;
 mod expire;
 mod flush;
-mod keys;
+mod keys_glob;
 mod object;
 mod persist;
 mod randomkey;
@@ -34,7 +34,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     expire::PEXPIREAT,
     flush::FLUSHALL,
     flush::FLUSHDB,
-    keys::SPEC,
+    keys_glob::SPEC,
     object::SPEC,
     persist::SPEC,
     randomkey::SPEC,

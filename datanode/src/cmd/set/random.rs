@@ -29,7 +29,10 @@ pub fn pick<T: Copy>(items: &[T], count: i64, rng: &mut impl Rng) -> Result<Vec<
     }
     if count >= 0 {
         let k = usize::try_from(count).unwrap_or(usize::MAX).min(items.len());
-        return Ok(rand::seq::index::sample(rng, items.len(), k).into_iter().filter_map(|i| items.get(i).copied()).collect());
+        return Ok(rand::seq::index::sample(rng, items.len(), k)
+            .into_iter()
+            .filter_map(|i| items.get(i).copied())
+            .collect());
     }
     let k = count.unsigned_abs();
     if k > MAX_REPEATED_PICKS {
@@ -71,6 +74,11 @@ mod tests {
     fn counts_parse_like_redis() {
         assert_eq!(parse_count(b"-5"), Ok(-5));
         assert_eq!(parse_count(b"x"), Err(ReplyError::not_integer()));
-        assert!(parse_count(b"-9223372036854775808").expect_err("range").0.starts_with("ERR value is out of range, value must"));
+        assert!(
+            parse_count(b"-9223372036854775808")
+                .expect_err("range")
+                .0
+                .starts_with("ERR value is out of range, value must")
+        );
     }
 }

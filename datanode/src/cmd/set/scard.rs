@@ -38,6 +38,9 @@ mod tests {
         let mut s = shard();
         run(&mut s, &["SET", "k", "v"]);
         assert_eq!(run(&mut s, &["SCARD", "k"]), Reply::from(ReplyError::wrongtype()));
-        assert_eq!(run(&mut s, &["SCARD", "k", "x"]), Reply::error("ERR wrong number of arguments for 'scard' command"));
+        assert_eq!(
+            run(&mut s, &["SCARD", "k", "x"]),
+            Reply::error("ERR wrong number of arguments for 'scard' command")
+        );
     }
 }

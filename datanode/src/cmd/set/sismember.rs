@@ -64,7 +64,13 @@ mod tests {
         run(&mut s, &["SET", "k", "v"]);
         assert_eq!(run(&mut s, &["SISMEMBER", "k", "a"]), Reply::from(ReplyError::wrongtype()));
         assert_eq!(run(&mut s, &["SMISMEMBER", "k", "a"]), Reply::from(ReplyError::wrongtype()));
-        assert_eq!(run(&mut s, &["SMISMEMBER", "k"]), Reply::error("ERR wrong number of arguments for 'smismember' command"));
-        assert_eq!(run(&mut s, &["SISMEMBER", "k"]), Reply::error("ERR wrong number of arguments for 'sismember' command"));
+        assert_eq!(
+            run(&mut s, &["SMISMEMBER", "k"]),
+            Reply::error("ERR wrong number of arguments for 'smismember' command")
+        );
+        assert_eq!(
+            run(&mut s, &["SISMEMBER", "k"]),
+            Reply::error("ERR wrong number of arguments for 'sismember' command")
+        );
     }
 }

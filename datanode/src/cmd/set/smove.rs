@@ -119,6 +119,9 @@ mod tests {
         assert_eq!(run(&mut s, &["SMOVE", "k", "s", "a"]), Reply::from(ReplyError::wrongtype()));
         assert_eq!(run(&mut s, &["SMOVE", "nokey", "k", "a"]), Reply::Int(0));
         assert_eq!(run(&mut s, &["SISMEMBER", "s", "a"]), Reply::Int(1));
-        assert_eq!(run(&mut s, &["SMOVE", "s", "k"]), Reply::error("ERR wrong number of arguments for 'smove' command"));
+        assert_eq!(
+            run(&mut s, &["SMOVE", "s", "k"]),
+            Reply::error("ERR wrong number of arguments for 'smove' command")
+        );
     }
 }

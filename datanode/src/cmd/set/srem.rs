@@ -50,6 +50,20 @@ mod tests {
     }
 
     #[test]
+    fn removing_the_last_member_drops_the_ttl() {
+        let mut s = shard();
+        run(&mut s, &["SADD", "s", "a"]);
+        let key = bytes::Bytes::from_static(b"s");
+        crate::cmd::util::write_one(&mut s, &key, crate::keyspace::entry::Kind::Set, |tag, entry, part, observed| {
+            crate::cmd::util::set_ttl(entry, tag, Some(1_800_000_000_000), part, observed);
+        });
+        assert!(s.keyspace().get(&key[..]).is_some_and(|e| e.ttl.deadline().is_some()));
+        assert_eq!(run(&mut s, &["SREM", "s", "a"]), Reply::Int(1));
+        run(&mut s, &["SADD", "s", "b"]);
+        assert!(s.keyspace().get(&key[..]).is_some_and(|e| e.ttl.deadline().is_none()));
+    }
+
+    #[test]
     fn errors() {
         let mut s = shard();
         run(&mut s, &["SET", "k", "v"]);

@@ -85,7 +85,7 @@ impl Session {
                 let sub = args.bytes()?;
                 if is(&sub, "flush") {
                     // No functions can be loaded yet, so there is nothing to flush.
-                    if args.eat("async") || args.eat("sync") {}
+                    let _mode_given = args.eat("async") || args.eat("sync");
                     args.finish()?;
                     Ok(Reply::Ok)
                 } else {
@@ -117,7 +117,7 @@ impl Session {
         if args.remaining() > 0 {
             return Err(ReplyError::wrong_arity("ping"));
         }
-        if !self.resp3 && !(self.subs.is_empty() && self.psubs.is_empty()) {
+        if !self.resp3 && self.subscribed() {
             return Ok(Reply::Array(vec![Reply::text("pong"), Reply::Bulk(msg.unwrap_or_default())]));
         }
         Ok(match msg {
@@ -527,7 +527,7 @@ fn select(args: &mut Args) -> Res {
 }
 
 fn set_name(handle: &crate::server::clients::ClientHandle, name: &[u8]) -> Result<(), ReplyError> {
-    if name.iter().any(|&c| c < b'!' || c > b'~') {
+    if name.iter().any(|c| !(b'!'..=b'~').contains(c)) {
         return Err(ReplyError::new("ERR Client names cannot contain spaces, newlines or special characters."));
     }
     handle.info.lock().name = (!name.is_empty()).then(|| String::from_utf8_lossy(name).into_owned());

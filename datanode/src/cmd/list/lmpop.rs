@@ -1,0 +1,153 @@
+//! LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count], and BLMPOP timeout numkeys ...:
+//! pop up to `count` elements from the first non-empty list.
+
+use bytes::Bytes;
+
+use crate::cmd::format::parse_int;
+use crate::cmd::{Args, Blocked, CmdResult, CommandSpec, Handler, ReplyError};
+use crate::resp::Reply;
+use crate::shard::Shard;
+
+use super::{End, parse_timeout, pop};
+
+pub const LMPOP: CommandSpec = CommandSpec {
+    name: "lmpop",
+    arity: -4,
+    flags: &["write", "movablekeys"],
+    keys: (0, 0, 0),
+    group: "list",
+    summary: "Pop elements from a list",
+    handler: Handler::Data(run_lmpop),
+};
+
+pub const BLMPOP: CommandSpec = CommandSpec {
+    name: "blmpop",
+    arity: -5,
+    flags: &["write", "blocking", "movablekeys"],
+    keys: (0, 0, 0),
+    group: "list",
+    summary: "Pop elements from a list, or block until one is available",
+    handler: Handler::Blocking(run_blmpop),
+};
+
+struct Request {
+    keys: Vec<Bytes>,
+    end: End,
+    count: usize,
+}
+
+fn parse(args: &mut Args) -> Result<Request, ReplyError> {
+    let numkeys = parse_int(&args.bytes()?)
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ReplyError::new("ERR numkeys should be greater than 0"))?;
+    // The keys and the direction must all be there.
+    if numkeys >= args.remaining() as i64 {
+        return Err(ReplyError::syntax());
+    }
+    let keys: Vec<Bytes> = (0..numkeys).filter_map(|_| args.next()).collect();
+    let end = End::parse(&args.bytes()?)?;
+    let mut count = None;
+    while !args.is_empty() {
+        if count.is_none() && args.remaining() > 1 && args.eat("count") {
+            let n = parse_int(&args.bytes()?)
+                .and_then(|n| usize::try_from(n).ok())
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ReplyError::new("ERR count should be greater than 0"))?;
+            count = Some(n);
+        } else {
+            return Err(ReplyError::syntax());
+        }
+    }
+    Ok(Request { keys, end, count: count.unwrap_or(1) })
+}
+
+/// Pops from the first list that has elements: `[key, [elements]]`, or `None` if all are empty.
+fn attempt(shard: &mut Shard, req: &Request) -> Result<Option<Reply>, ReplyError> {
+    for key in &req.keys {
+        if let Some(values) = pop(shard, key, req.end, req.count)? {
+            return Ok(Some(Reply::Array(vec![Reply::Bulk(key.clone()), Reply::bulks(values)])));
+        }
+    }
+    Ok(None)
+}
+
+fn run_lmpop(args: &mut Args, shard: &mut Shard) -> CmdResult {
+    let req = parse(args)?;
+    Ok(attempt(shard, &req)?.unwrap_or(Reply::NilArray))
+}
+
+fn run_blmpop(args: &mut Args, shard: &mut Shard) -> Result<Blocked, ReplyError> {
+    let timeout_ms = parse_timeout(&args.bytes()?)?;
+    let req = parse(args)?;
+    Ok(match attempt(shard, &req)? {
+        Some(reply) => Blocked::Reply(reply),
+        None => Blocked::Wait { keys: req.keys, timeout_ms, on_timeout: Reply::NilArray },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use crate::cmd::testing::{bulk, bulks, run, shard};
+    use crate::cmd::{Args, Blocked, ReplyError};
+    use crate::resp::Reply;
+
+    fn popped(key: &str, values: &[&str]) -> Reply {
+        Reply::Array(vec![bulk(key), bulks(values)])
+    }
+
+    #[test]
+    fn pops_from_the_first_non_empty_list() {
+        let mut s = shard();
+        run(&mut s, &["rpush", "l", "a", "b", "c"]);
+        assert_eq!(run(&mut s, &["lmpop", "2", "m", "l", "left"]), popped("l", &["a"]));
+        assert_eq!(run(&mut s, &["lmpop", "2", "m", "l", "RIGHT", "COUNT", "5"]), popped("l", &["c", "b"]));
+        assert_eq!(run(&mut s, &["lmpop", "1", "l", "left"]), Reply::NilArray);
+        run(&mut s, &["rpush", "l", "x", "y"]);
+        assert_eq!(run(&mut s, &["blmpop", "0", "1", "l", "left", "count", "1"]), popped("l", &["x"]));
+        assert_eq!(run(&mut s, &["blmpop", "0", "1", "l", "left"]), popped("l", &["y"]));
+        assert_eq!(run(&mut s, &["blmpop", "0", "1", "l", "left"]), Reply::NilArray);
+        assert_eq!(s.dbsize(), 0);
+    }
+
+    #[test]
+    fn blmpop_waits_on_its_keys() {
+        let mut s = shard();
+        let mut args = Args::new(["blmpop", "0.01", "2", "a", "b", "left"].map(Bytes::from_static).to_vec());
+        match super::run_blmpop(&mut args, &mut s) {
+            Ok(Blocked::Wait { keys, timeout_ms, on_timeout }) => {
+                assert_eq!(keys, vec![Bytes::from_static(b"a"), Bytes::from_static(b"b")]);
+                assert_eq!(timeout_ms, 10);
+                assert_eq!(on_timeout, Reply::NilArray);
+            }
+            _ => panic!("expected to wait"),
+        }
+    }
+
+    #[test]
+    fn errors() {
+        let mut s = shard();
+        run(&mut s, &["set", "s", "v"]);
+        run(&mut s, &["rpush", "l", "a"]);
+        let numkeys = Reply::error("ERR numkeys should be greater than 0");
+        let count = Reply::error("ERR count should be greater than 0");
+        assert_eq!(run(&mut s, &["lmpop", "0", "l", "left"]), numkeys);
+        assert_eq!(run(&mut s, &["lmpop", "x", "l", "left"]), numkeys);
+        assert_eq!(run(&mut s, &["lmpop", "-1", "l", "left"]), numkeys);
+        assert_eq!(run(&mut s, &["lmpop", "2", "l", "left"]), ReplyError::syntax().into());
+        assert_eq!(run(&mut s, &["lmpop", "9223372036854775807", "l", "left"]), ReplyError::syntax().into());
+        assert_eq!(run(&mut s, &["lmpop", "1", "l", "middle"]), ReplyError::syntax().into());
+        assert_eq!(run(&mut s, &["lmpop", "1", "l", "left", "count", "0"]), count);
+        assert_eq!(run(&mut s, &["lmpop", "1", "l", "left", "count", "x"]), count);
+        assert_eq!(run(&mut s, &["lmpop", "1", "l", "left", "count"]), ReplyError::syntax().into());
+        assert_eq!(run(&mut s, &["lmpop", "1", "l", "left", "count", "1", "count", "2"]), ReplyError::syntax().into());
+        assert_eq!(run(&mut s, &["lmpop", "1", "l", "left", "1"]), ReplyError::syntax().into());
+        assert_eq!(run(&mut s, &["lmpop", "2", "s", "l", "left"]), ReplyError::wrongtype().into());
+        assert_eq!(run(&mut s, &["blmpop", "x", "1", "l", "left"]), Reply::error("ERR timeout is not a float or out of range"));
+        assert_eq!(run(&mut s, &["blmpop", "-1", "1", "l", "left"]), Reply::error("ERR timeout is negative"));
+        assert_eq!(run(&mut s, &["blmpop", "0", "0", "l", "left"]), numkeys);
+        assert_eq!(run(&mut s, &["lmpop", "1", "l"]), ReplyError::wrong_arity("lmpop").into());
+        assert_eq!(run(&mut s, &["llen", "l"]), Reply::Int(1));
+    }
+}
