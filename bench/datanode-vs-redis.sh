@@ -88,15 +88,29 @@ redis_port=$(free_port "${REDIS_PORT:-7201}")
 meridian_port=$(free_port "${MERIDIAN_PORT:-7202}")
 [[ $meridian_port != "$redis_port" ]] || meridian_port=$(free_port $((redis_port + 1)))
 
-redis-server --save '' --appendonly no --port "$redis_port" --bind 127.0.0.1 --daemonize no \
-    >"$work/redis.log" 2>&1 &
-redis_pid=$!
-RUST_LOG=warn "$meridian_bin" --port "$meridian_port" --bind 127.0.0.1 >"$work/meridian.log" 2>&1 &
-meridian_pid=$!
-wait_ready "$redis_port" "$redis_pid"
-wait_ready "$meridian_port" "$meridian_pid"
-log "redis-server $(redis-server --version | awk '{print $3}') on :$redis_port (pid $redis_pid)," \
-    "meridian-datanode on :$meridian_port (pid $meridian_pid)"
+start_servers() {
+    redis-server --save '' --appendonly no --port "$redis_port" --bind 127.0.0.1 --daemonize no \
+        >>"$work/redis.log" 2>&1 &
+    redis_pid=$!
+    RUST_LOG=warn "$meridian_bin" --port "$meridian_port" --bind 127.0.0.1 >>"$work/meridian.log" 2>&1 &
+    meridian_pid=$!
+    wait_ready "$redis_port" "$redis_pid"
+    wait_ready "$meridian_port" "$meridian_pid"
+    log "redis-server on :$redis_port (pid $redis_pid), meridian-datanode on :$meridian_port (pid $meridian_pid)"
+}
+
+stop_servers() {
+    for pid in "$redis_pid" "$meridian_pid"; do
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    redis_pid=
+    meridian_pid=
+}
+
+start_servers
 
 # Flush between runs only if both servers can (LPUSH grows one list otherwise; keep it fair).
 can_flush=0
@@ -109,11 +123,11 @@ fi
 # --- throughput ------------------------------------------------------------------------------
 # One redis-benchmark run; prints requests/sec, or nothing if the server replied with an error.
 run_one() {
-    local port=$1 test=$2 pipeline=$3 csv
+    local server=$1 port=$2 test=$3 pipeline=$4 csv
     if [[ $can_flush == 1 ]]; then redis-cli -p "$port" flushall >/dev/null; fi
     if ! csv=$(redis-benchmark -p "$port" -c "$CLIENTS" -n "$N" -r "$KEYSPACE" -P "$pipeline" -t "$test" --csv \
         2>"$work/err"); then
-        log "port $port $test -P $pipeline failed: $(tr -d '\n' <"$work/err" | cut -c1-200)"
+        log "$server $test -P $pipeline failed: $(tr -d '\n' <"$work/err" | cut -c1-200)"
         return
     fi
     # Lines: header, then "TEST","rps",...
@@ -121,6 +135,7 @@ run_one() {
 }
 
 declare -A results
+declare -A failed # "server test -P n" -> rounds that failed
 errors=()
 for round in $(seq "$ROUNDS"); do
     log "round $round/$ROUNDS"
@@ -129,9 +144,10 @@ for round in $(seq "$ROUNDS"); do
             for server in redis meridian; do
                 port=$redis_port
                 [[ $server == meridian ]] && port=$meridian_port
-                rps=$(run_one "$port" "$test" "$pipeline")
+                rps=$(run_one "$server" "$port" "$test" "$pipeline")
                 if [[ -z $rps ]]; then
-                    errors+=("$server $test -P $pipeline (round $round)")
+                    key="$server ${test^^} -P $pipeline"
+                    failed[$key]=$((${failed[$key]:-0} + 1))
                     continue
                 fi
                 results[$server,$test,$pipeline]+="$rps "
@@ -155,7 +171,6 @@ resp_stream() {
 declare -A mem
 measure_memory() {
     local server=$1 port=$2 pid=$3 before after dbsize pipe_out
-    if [[ $can_flush == 1 ]]; then redis-cli -p "$port" flushall >/dev/null; fi
     sleep 1
     before=$(rss_kb "$pid")
     pipe_out=$(resp_stream | redis-cli -p "$port" --pipe 2>&1 || true)
@@ -175,7 +190,9 @@ measure_memory() {
     mem[$server,note]=$note
     mem[$server,per_key]=$(awk -v a="$after" -v b="$before" -v k="$dbsize" 'BEGIN {if (k > 0) printf "%.1f", (a - b) * 1024 / k; else print "nan"}')
 }
-# Datasets from the throughput runs stay if nothing can flush them: measure on top of them either way.
+# Fresh processes, so that neither allocator holds memory left from the throughput runs.
+stop_servers
+start_servers
 log "memory: loading $MEM_KEYS keys with $VALUE_SIZE-byte values into each server"
 measure_memory redis "$redis_port" "$redis_pid"
 measure_memory meridian "$meridian_port" "$meridian_pid"
@@ -217,9 +234,10 @@ report() {
     for server in redis meridian; do
         if [[ -n ${mem[$server,note]} ]]; then echo; echo "Note ($server): ${mem[$server,note]}"; fi
     done
-    if ((${#errors[@]})); then
+    if ((${#failed[@]} + ${#errors[@]})); then
         echo
-        echo "Failed runs:"
+        echo "Failures (see stderr for the server's error):"
+        for key in "${!failed[@]}"; do echo "- $key: ${failed[$key]} of $ROUNDS rounds"; done | sort
         for e in "${errors[@]}"; do echo "- $e"; done
     fi
 }

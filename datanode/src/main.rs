@@ -79,6 +79,14 @@ fn main() -> anyhow::Result<()> {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
     let config = load_config(&cli)?;
+    // Each client is a socket: raise the open-file limit as far as allowed, as Redis does,
+    // so `maxclients` is not silently capped by a default soft limit of 1024.
+    let wanted = config.usize("maxclients") as u64 + 64;
+    match rlimit::increase_nofile_limit(wanted) {
+        Ok(got) if got < wanted => tracing::warn!(got, wanted, "open-file limit is below maxclients + 64"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+    }
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = cli.threads {
         runtime.worker_threads(n.max(1));

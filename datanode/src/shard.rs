@@ -228,9 +228,26 @@ impl Shard {
         let mut taken = std::collections::HashSet::new();
         let mut fresh = Vec::new();
         let counter = &mut self.counter;
+        let mut first: Option<Dot> = None;
         for (_, part) in delta.entries.iter_mut() {
             part.for_each_tag_mut(&mut |tag: &mut Tag| {
-                if tag.dot.actor == actor && !taken.insert(tag.dot) {
+                if tag.dot.actor != actor {
+                    return;
+                }
+                // Most deltas carry one or two atoms: only a second one needs the set.
+                let dup = match first {
+                    None => {
+                        first = Some(tag.dot);
+                        false
+                    }
+                    Some(f) => {
+                        if taken.is_empty() {
+                            taken.insert(f);
+                        }
+                        !taken.insert(tag.dot)
+                    }
+                };
+                if dup {
                     *counter += 1;
                     tag.dot = Dot::new(actor, *counter);
                     fresh.push(tag.dot);
@@ -238,7 +255,9 @@ impl Shard {
                 }
             });
         }
-        delta.observe(fresh);
+        if !fresh.is_empty() {
+            delta.observe(fresh);
+        }
     }
 
     /// A key whose last element a local write removed is gone, TTL included, as in Redis:
@@ -294,6 +313,9 @@ impl Shard {
     }
 
     fn touched(&mut self, key: &Bytes) {
+        if self.watched.is_empty() && self.blocked.is_empty() {
+            return;
+        }
         if let Some((_, seq)) = self.watched.get_mut(key) {
             *seq = self.write_seq;
         }
@@ -304,7 +326,10 @@ impl Shard {
 
     /// The whole state as one delta, for a replica or peer that must catch up in full.
     pub fn snapshot(&self) -> Snapshot {
-        Snapshot { ctx: self.ctx.clone(), entries: self.keyspace.iter().map(|(k, e)| (k.clone(), e.clone())).collect() }
+        Snapshot {
+            ctx: self.ctx.clone(),
+            entries: self.keyspace.iter().map(|(k, e)| (Bytes::copy_from_slice(k), e.clone())).collect(),
+        }
     }
 
     /// Joins a whole-state delta: what its side had seen and no longer holds goes here too.

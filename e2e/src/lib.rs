@@ -26,7 +26,8 @@ pub const READY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long any single read from a server may take before the test gives up on it.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
-#[derive(Debug, thiserror::Error)]
+/// What can go wrong in the harness itself (as opposed to a reply that differs, which panics).
+#[derive(thiserror::Error)]
 pub enum Error {
     #[error(
         "{} not found: run `cargo build -p meridian-datanode` (same profile as the tests) first, \
@@ -46,6 +47,8 @@ pub enum Error {
     Connect { port: u16, source: std::io::Error },
     #[error("redis client error on port {port}")]
     Redis { port: u16, source: redis::RedisError },
+    #[error("no reply from port {port} within {timeout:?}")]
+    NoReply { port: u16, timeout: Duration },
     #[error("i/o error talking to port {port}")]
     Io { port: u16, source: std::io::Error },
     #[error("redis-cli on port {port} did not finish within IO_TIMEOUT: {args:?}")]
@@ -54,4 +57,35 @@ pub enum Error {
     NoFreePort { source: std::io::Error },
 }
 
+/// Tests return `Result<(), Error>`, and the test runner prints a failure with `Debug`: show
+/// the message and its causes, which say what to do, rather than the variant's fields.
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self}")?;
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An I/O error on a connection to `port`; a read timeout becomes `NoReply`.
+    pub(crate) fn io(port: u16, source: std::io::Error) -> Error {
+        match source.kind() {
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                Error::NoReply { port, timeout: IO_TIMEOUT }
+            }
+            _ => Error::Io { port, source },
+        }
+    }
+
+    /// A `redis` crate error on a connection to `port`; a read timeout becomes `NoReply`.
+    pub(crate) fn redis(port: u16, source: redis::RedisError) -> Error {
+        if source.is_timeout() { Error::NoReply { port, timeout: IO_TIMEOUT } } else { Error::Redis { port, source } }
+    }
+}

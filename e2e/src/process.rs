@@ -56,8 +56,10 @@ impl Process {
         for _ in 0..START_ATTEMPTS {
             let port = free_port()?;
             let log = std::env::temp_dir().join(format!("meridian-e2e-{name}-{port}-{}.log", std::process::id()));
-            let out = File::create(&log).map_err(|source| Error::Spawn { program: program.display().to_string(), source })?;
-            let err = out.try_clone().map_err(|source| Error::Spawn { program: program.display().to_string(), source })?;
+            let out =
+                File::create(&log).map_err(|source| Error::Spawn { program: program.display().to_string(), source })?;
+            let err =
+                out.try_clone().map_err(|source| Error::Spawn { program: program.display().to_string(), source })?;
             let child = Command::new(program)
                 .args(args(port))
                 .stdin(Stdio::null())
@@ -186,10 +188,23 @@ pub fn start_redis_server() -> Result<Process> {
     let bin = std::env::var_os("REDIS_SERVER_BIN").map(PathBuf::from).or_else(|| find_on_path("redis-server"));
     let bin = bin.ok_or(Error::ToolMissing { program: "redis-server" })?;
     Process::start("redis-server", &bin, |port| {
-        ["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"]
-            .into_iter()
-            .map(String::from)
-            .collect()
+        [
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "warning",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect()
     })
 }
 

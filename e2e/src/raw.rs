@@ -18,8 +18,7 @@ pub struct RawConn {
 impl RawConn {
     pub fn connect(port: u16) -> Result<RawConn> {
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let stream =
-            TcpStream::connect_timeout(&addr, IO_TIMEOUT).map_err(|source| Error::Connect { port, source })?;
+        let stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT).map_err(|source| Error::Connect { port, source })?;
         stream.set_read_timeout(Some(IO_TIMEOUT)).map_err(|source| Error::Io { port, source })?;
         stream.set_write_timeout(Some(IO_TIMEOUT)).map_err(|source| Error::Io { port, source })?;
         stream.set_nodelay(true).map_err(|source| Error::Io { port, source })?;
@@ -115,7 +114,7 @@ impl RawConn {
 
     fn fill(&mut self) -> Result<usize> {
         let mut chunk = [0u8; 16 * 1024];
-        let n = self.stream.read(&mut chunk).map_err(|source| Error::Io { port: self.port, source })?;
+        let n = self.stream.read(&mut chunk).map_err(|source| Error::io(self.port, source))?;
         self.buf.extend_from_slice(&chunk[..n]);
         Ok(n)
     }

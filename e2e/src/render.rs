@@ -43,7 +43,9 @@ fn format(value: &Value, prefix: &str, out: &mut String) {
         Value::Array(items) => aggregate(items.iter().map(Entry::One).collect(), ')', "(empty array)", prefix, out),
         Value::Push { data, .. } => aggregate(data.iter().map(Entry::One).collect(), ')', "(empty push)", prefix, out),
         Value::Set(items) => aggregate(items.iter().map(Entry::One).collect(), '~', "(empty set)", prefix, out),
-        Value::Map(pairs) => aggregate(pairs.iter().map(|(k, v)| Entry::Pair(k, v)).collect(), '#', "(empty hash)", prefix, out),
+        Value::Map(pairs) => {
+            aggregate(pairs.iter().map(|(k, v)| Entry::Pair(k, v)).collect(), '#', "(empty hash)", prefix, out)
+        }
     }
 }
 

@@ -23,7 +23,7 @@ impl SideBySide {
     }
 
     /// Runs `scenario` against each server; each run returns a transcript (one entry per
-    /// observation). Panics, showing both transcripts, unless each equals `expected`.
+    /// observation). Panics, listing every step where a server differs from `expected`.
     pub fn expect<F>(&self, expected: &[&str], mut scenario: F)
     where
         F: FnMut(u16) -> Result<Vec<String>>,
@@ -34,7 +34,7 @@ impl SideBySide {
             match transcript {
                 Ok(t) => diff(name, expected, t, &mut report),
                 Err(e) => {
-                    let _ = writeln!(report, "{name}: scenario failed: {}", error_chain(e));
+                    let _ = writeln!(report, "{name}: scenario failed: {e:?}");
                 }
             }
         }
@@ -48,25 +48,18 @@ fn diff(name: &str, expected: &[&str], got: &[String], report: &mut String) {
         let want = expected.get(i).copied();
         let have = got.get(i).map(String::as_str);
         if want != have {
-            let _ = writeln!(
-                report,
-                "{name}, step {}:\n  expected: {}\n  got:      {}",
-                i + 1,
-                want.map_or("<nothing>".to_string(), |s| s.replace('\n', "\n            ")),
-                have.map_or("<nothing>".to_string(), |s| s.replace('\n', "\n            ")),
-            );
+            let _ = writeln!(report, "{name}, step {}:\n  expected: {}\n  got:      {}", i + 1, show(want), show(have));
         }
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let _ = write!(text, ": {s}");
-        source = s.source();
+/// Rendered replies print on indented lines; raw RESP bytes print escaped.
+fn show(text: Option<&str>) -> String {
+    match text {
+        None => "<nothing>".to_string(),
+        Some(t) if t.contains('\r') => format!("{t:?}"),
+        Some(t) => t.replace('\n', "\n            "),
     }
-    text
 }
 
 /// A `redis` crate connection whose replies come back rendered as redis-cli shows them.
@@ -98,12 +91,14 @@ impl Conn {
         for arg in args {
             cmd.arg(arg.as_ref());
         }
-        self.con.send_packed_command(&cmd.get_packed_command()).map_err(|source| Error::Redis { port: self.port, source })
+        self.con
+            .send_packed_command(&cmd.get_packed_command())
+            .map_err(|source| Error::Redis { port: self.port, source })
     }
 
     /// Reads one reply (or pushed message) and renders it.
     pub fn recv(&mut self) -> Result<String> {
-        let value = self.con.recv_response().map_err(|source| Error::Redis { port: self.port, source })?;
+        let value = self.con.recv_response().map_err(|source| Error::redis(self.port, source))?;
         Ok(render(&value))
     }
 }
@@ -214,7 +209,10 @@ mod tests {
     #[test]
     fn normalize_sorts_flat_arrays() {
         assert_eq!(normalize("1) \"b\"\n2) \"a\"", Order::Sorted), "1) \"a\"\n2) \"b\"");
-        assert_eq!(normalize("1) \"g\"\n2) \"2\"\n3) \"f\"\n4) \"1\"", Order::Pairs), "1) \"f\"\n2) \"1\"\n3) \"g\"\n4) \"2\"");
+        assert_eq!(
+            normalize("1) \"g\"\n2) \"2\"\n3) \"f\"\n4) \"1\"", Order::Pairs),
+            "1) \"f\"\n2) \"1\"\n3) \"g\"\n4) \"2\""
+        );
         assert_eq!(normalize("(empty array)", Order::Sorted), "(empty array)");
         assert_eq!(normalize("(integer) 1", Order::Sorted), "(integer) 1");
     }

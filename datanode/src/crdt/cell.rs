@@ -3,14 +3,20 @@
 
 use super::counter::{Counter, CounterValue};
 use super::dot::Dot;
-use super::register::Register;
+use super::register::{Register, Value};
 use super::seen::Seen;
 use super::tag::Tag;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Cell<T> {
     pub reg: Register<T>,
     pub ctr: Counter,
+}
+
+impl<T: Value> Clone for Cell<T> {
+    fn clone(&self) -> Self {
+        Cell { reg: self.reg.clone(), ctr: self.ctr.clone() }
+    }
 }
 
 impl<T> Default for Cell<T> {
@@ -19,7 +25,7 @@ impl<T> Default for Cell<T> {
     }
 }
 
-impl<T: Clone> Cell<T> {
+impl<T: Value> Cell<T> {
     /// The delta of a write: a new register atom, and a reset of the increments seen.
     /// The caller adds `self.observed()` and the new dot to the delta's context.
     pub fn write_delta(&self, tag: Tag, value: T) -> Self {

@@ -82,26 +82,32 @@ pub struct CounterValue {
     pub live: bool,
 }
 
+/// Boxed and optional: most strings, fields and scores are never incremented, and this
+/// keeps an untouched counter at one pointer.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Counter {
-    entries: Vec<CounterEntry>,
+    entries: Option<Box<Vec<CounterEntry>>>,
 }
 
 impl Counter {
+    fn from_vec(v: Vec<CounterEntry>) -> Counter {
+        Counter { entries: (!v.is_empty()).then(|| Box::new(v)) }
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries().is_empty()
     }
 
     pub fn entries(&self) -> &[CounterEntry] {
-        &self.entries
+        self.entries.as_deref().map_or(&[], |v| v.as_slice())
     }
 
     pub fn is_live(&self) -> bool {
-        self.entries.iter().any(CounterEntry::is_live)
+        self.entries().iter().any(CounterEntry::is_live)
     }
 
     pub fn value(&self) -> CounterValue {
-        let mut live: Vec<&CounterEntry> = self.entries.iter().filter(|e| e.is_live()).collect();
+        let mut live: Vec<&CounterEntry> = self.entries().iter().filter(|e| e.is_live()).collect();
         // Floats are summed in (region, actor) order so every region prints the same digits.
         live.sort_by_key(|e| (e.last.region, e.actor(), e.epoch));
         let mut value = CounterValue::default();
@@ -117,13 +123,13 @@ impl Counter {
 
     /// The stamp of the newest surviving increment.
     pub fn newest(&self) -> Option<Tag> {
-        self.entries.iter().filter(|e| e.is_live()).map(|e| e.last).max()
+        self.entries().iter().filter(|e| e.is_live()).map(|e| e.last).max()
     }
 
     /// The delta of one increment by the actor of `tag`: it continues that actor's live
     /// epoch, or starts a new epoch at this dot.
     pub fn increment(&self, tag: Tag, int: i128, float: f64, is_float: bool) -> Counter {
-        let mine = self.entries.iter().filter(|e| e.actor() == tag.dot.actor && e.is_live()).max_by_key(|e| e.epoch);
+        let mine = self.entries().iter().filter(|e| e.actor() == tag.dot.actor && e.is_live()).max_by_key(|e| e.epoch);
         let entry = match mine {
             Some(e) => CounterEntry {
                 epoch: e.epoch,
@@ -140,52 +146,63 @@ impl Counter {
                 has_float: is_float,
             },
         };
-        Counter { entries: vec![entry] }
+        Counter::from_vec(vec![entry])
     }
 
     /// The delta of a reset: cancels every increment this replica has seen, no others.
     pub fn reset(&self) -> Counter {
         let entries = self
-            .entries
+            .entries()
             .iter()
             .filter(|e| e.is_live())
             .map(|e| CounterEntry { reset: Some(Reset { seen: e.last.dot.counter, totals: e.totals }), ..e.clone() })
             .collect();
-        Counter { entries }
+        Counter::from_vec(entries)
     }
 
     pub fn join(&mut self, other: &Counter) {
-        for theirs in &other.entries {
-            match self.entries.iter_mut().find(|e| e.key() == theirs.key()) {
+        if other.is_empty() {
+            return;
+        }
+        let entries = self.entries.get_or_insert_with(Box::default);
+        for theirs in other.entries() {
+            match entries.iter_mut().find(|e| e.key() == theirs.key()) {
                 Some(mine) => mine.join(theirs),
-                None => self.entries.push(theirs.clone()),
+                None => entries.push(theirs.clone()),
             }
         }
-        self.entries.sort_by_key(CounterEntry::key);
+        entries.sort_by_key(CounterEntry::key);
     }
 
     /// The tag of every entry's latest increment, for giving each atom of a fresh delta its
     /// own dot.
     pub fn for_each_tag_mut(&mut self, f: &mut dyn FnMut(&mut Tag)) {
-        for e in self.entries.iter_mut() {
-            f(&mut e.last);
+        if let Some(entries) = self.entries.as_mut() {
+            for e in entries.iter_mut() {
+                f(&mut e.last);
+            }
         }
     }
 
     /// Drops fully reset epochs. Only safe once every replica has seen the reset, so that
     /// no increment concurrent with it can still arrive.
     pub fn compact(&mut self) {
-        self.entries.retain(CounterEntry::is_live);
+        if let Some(entries) = self.entries.as_mut() {
+            entries.retain(CounterEntry::is_live);
+            if entries.is_empty() {
+                self.entries = None;
+            }
+        }
     }
 
     /// Entries whose latest increment or reset `seen` lacks.
     pub fn unseen_by(&self, seen: &dyn super::seen::Seen) -> Counter {
-        Counter { entries: self.entries.iter().filter(|e| !seen.seen(&e.last.dot)).cloned().collect() }
+        Counter::from_vec(self.entries().iter().filter(|e| !seen.seen(&e.last.dot)).cloned().collect())
     }
 
     /// Every dot this counter's state refers to.
     pub fn observed(&self, out: &mut Vec<Dot>) {
-        out.extend(self.entries.iter().map(|e| e.last.dot));
+        out.extend(self.entries().iter().map(|e| e.last.dot));
     }
 }
 

@@ -205,10 +205,12 @@ impl List {
     }
 
     /// Puts the elements of one command into this (delta) list, in list order, into the gap
-    /// between `left` and `right` of the list they are inserted into.
-    pub fn insert_delta(&mut self, left: Option<&Pos>, right: Option<&Pos>, values: Vec<Bytes>, tag: Tag) {
-        let positions = Pos::run(left, right, values.len(), tag);
-        for (pos, value) in positions.into_iter().zip(values) {
+    /// between `left` and `right` of the list they are inserted into. Each element comes with
+    /// its own tag (its identity); the run's positions come from the first.
+    pub fn insert_delta(&mut self, left: Option<&Pos>, right: Option<&Pos>, elems: Vec<(Tag, Bytes)>) {
+        let Some(&(first, _)) = elems.first() else { return };
+        let positions = Pos::run(left, right, elems.len(), first);
+        for (pos, (tag, value)) in positions.into_iter().zip(elems) {
             self.elems.insert(pos, Elem::new(tag, value));
         }
     }
@@ -432,9 +434,9 @@ mod tests {
 
     #[test]
     fn neighbours_and_nth_walk_the_order() {
-        let t = me(1, 1);
         let mut list = List::default();
-        list.insert_delta(None, None, vec![Bytes::from_static(b"a"), Bytes::from_static(b"b"), Bytes::from_static(b"c")], t);
+        let elems = ["a", "b", "c"].iter().zip(1..).map(|(v, c)| (me(1, c), Bytes::from(v.as_bytes()))).collect();
+        list.insert_delta(None, None, elems);
         let values: Vec<&[u8]> = list.iter().map(|(_, e)| e.get()).collect();
         assert_eq!(values, [&b"a"[..], b"b", b"c"]);
         let (pb, eb) = list.nth(1).expect("three elements");

@@ -7,12 +7,19 @@ use hashbrown::HashMap;
 
 use super::cell::Cell;
 use super::dot::Dot;
+use super::register::Value;
 use super::seen::Seen;
 use super::tag::Tag;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct OrMap<T> {
     fields: HashMap<Bytes, Cell<T>>,
+}
+
+impl<T: Value> Clone for OrMap<T> {
+    fn clone(&self) -> Self {
+        OrMap { fields: self.fields.clone() }
+    }
 }
 
 impl<T> Default for OrMap<T> {
@@ -21,7 +28,7 @@ impl<T> Default for OrMap<T> {
     }
 }
 
-impl<T: Clone> OrMap<T> {
+impl<T: Value> OrMap<T> {
     pub fn len(&self) -> usize {
         self.fields.len()
     }

@@ -8,21 +8,50 @@ use super::dot::Dot;
 use super::seen::Seen;
 use super::tag::Tag;
 
-#[derive(Clone, Debug, PartialEq)]
+/// A value a register can hold. Cloning an atom *detaches* its value: a stored `Bytes`
+/// must not share its buffer with the delta it came from, or every stored value would carry
+/// a shared-buffer header and keep the delta's allocation alive.
+pub trait Value: Clone {
+    fn detached(&self) -> Self {
+        self.clone()
+    }
+}
+
+impl Value for bytes::Bytes {
+    fn detached(&self) -> Self {
+        bytes::Bytes::copy_from_slice(self)
+    }
+}
+
+impl Value for f64 {}
+
+#[derive(Debug, PartialEq)]
 pub struct RegAtom<T> {
     pub tag: Tag,
     pub value: T,
 }
 
-impl<T: Clone> Atom for RegAtom<T> {
+impl<T: Value> Clone for RegAtom<T> {
+    fn clone(&self) -> Self {
+        RegAtom { tag: self.tag, value: self.value.detached() }
+    }
+}
+
+impl<T: Value> Atom for RegAtom<T> {
     fn tag(&self) -> &Tag {
         &self.tag
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Register<T> {
     atoms: SmallVec<[RegAtom<T>; 1]>,
+}
+
+impl<T: Value> Clone for Register<T> {
+    fn clone(&self) -> Self {
+        Register { atoms: self.atoms.clone() }
+    }
 }
 
 impl<T> Default for Register<T> {
@@ -31,7 +60,7 @@ impl<T> Default for Register<T> {
     }
 }
 
-impl<T: Clone> Register<T> {
+impl<T: Value> Register<T> {
     /// A register holding one freshly written value (the delta of a write).
     pub fn with(tag: Tag, value: T) -> Self {
         let mut atoms = SmallVec::new();
@@ -87,6 +116,8 @@ mod tests {
     use super::*;
     use crate::crdt::dot::ActorId;
     use crate::crdt::seen::DotList;
+
+    impl Value for &'static str {}
 
     fn tag(actor: u64, counter: u64, hlc: u64) -> Tag {
         Tag { dot: Dot::new(ActorId(actor), counter), hlc, region: actor as u8 }

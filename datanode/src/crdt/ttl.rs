@@ -22,30 +22,37 @@ impl Atom for TtlAtom {
     }
 }
 
+type Atoms = SmallVec<[TtlAtom; 1]>;
+
+/// Boxed and optional: most keys never get a TTL, and this keeps theirs at one pointer.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Ttl {
-    atoms: SmallVec<[TtlAtom; 0]>,
+    atoms: Option<Box<Atoms>>,
 }
 
 impl Ttl {
     pub fn with(tag: Tag, deadline: Option<u64>) -> Self {
-        let mut atoms = SmallVec::new();
+        let mut atoms = Atoms::new();
         atoms.push(TtlAtom { tag, deadline });
-        Ttl { atoms }
+        Ttl { atoms: Some(Box::new(atoms)) }
+    }
+
+    fn from_atoms(atoms: Atoms) -> Self {
+        Ttl { atoms: (!atoms.is_empty()).then(|| Box::new(atoms)) }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.atoms.is_empty()
+        self.atoms().is_empty()
     }
 
     pub fn atoms(&self) -> &[TtlAtom] {
-        &self.atoms
+        self.atoms.as_deref().map_or(&[], |a| a.as_slice())
     }
 
     /// The winning deadline and the region that owns it, if the key expires at all.
     pub fn deadline(&self) -> Option<(u64, u8)> {
         let mut best: Option<(u64, u8)> = None;
-        for atom in &self.atoms {
+        for atom in self.atoms() {
             let deadline = atom.deadline?;
             best = match best {
                 Some((d, r)) if d > deadline || (d == deadline && r <= atom.tag.region) => Some((d, r)),
@@ -56,36 +63,44 @@ impl Ttl {
     }
 
     pub fn observed(&self, out: &mut Vec<Dot>) {
-        out.extend(self.atoms.iter().map(|a| a.tag.dot));
+        out.extend(self.atoms().iter().map(|a| a.tag.dot));
     }
 
     pub fn join(&mut self, my_seen: &dyn Seen, other: &Self, their_seen: &dyn Seen) {
-        join_atoms(&mut self.atoms, my_seen, &other.atoms, their_seen);
+        if self.is_empty() && other.is_empty() {
+            return;
+        }
+        let atoms = self.atoms.get_or_insert_with(Box::default);
+        join_atoms(atoms, my_seen, other.atoms(), their_seen);
+        if atoms.is_empty() {
+            self.atoms = None;
+        }
     }
 
     /// Once every replica has seen all atoms, only the resolved outcome matters.
     pub fn compact(&mut self) {
         match self.deadline() {
-            None => self.atoms.clear(),
+            None => self.atoms = None,
             Some((deadline, region)) => {
                 if let Some(keep) =
-                    self.atoms.iter().find(|a| a.deadline == Some(deadline) && a.tag.region == region).cloned()
+                    self.atoms().iter().find(|a| a.deadline == Some(deadline) && a.tag.region == region).cloned()
                 {
-                    self.atoms.clear();
-                    self.atoms.push(keep);
+                    *self = Ttl::with(keep.tag, keep.deadline);
                 }
             }
         }
     }
 
     pub fn for_each_tag_mut(&mut self, f: &mut dyn FnMut(&mut Tag)) {
-        for a in self.atoms.iter_mut() {
-            f(&mut a.tag);
+        if let Some(atoms) = self.atoms.as_mut() {
+            for a in atoms.iter_mut() {
+                f(&mut a.tag);
+            }
         }
     }
 
     pub fn unseen_by(&self, seen: &dyn Seen) -> Self {
-        Ttl { atoms: self.atoms.iter().filter(|a| !seen.seen(&a.tag.dot)).cloned().collect() }
+        Ttl::from_atoms(self.atoms().iter().filter(|a| !seen.seen(&a.tag.dot)).cloned().collect())
     }
 }
 

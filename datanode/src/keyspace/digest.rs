@@ -145,11 +145,10 @@ impl Enc {
 pub fn digest(keyspace: &Keyspace, ctx: &CausalContext) -> [u8; 32] {
     let mut enc = Enc(blake3::Hasher::new());
     for slot in 0..super::SLOTS as u16 {
-        let map = keyspace.slot(slot);
-        if map.is_empty() {
+        if keyspace.slot_len(slot) == 0 {
             continue;
         }
-        let mut keys: Vec<_> = map.iter().collect();
+        let mut keys: Vec<_> = keyspace.slot(slot).collect();
         keys.sort_by(|a, b| a.0.cmp(b.0));
         for (k, e) in keys {
             enc.bytes(k);

@@ -13,10 +13,11 @@ use hashbrown::HashMap;
 use entry::Entry;
 pub use slot::{SLOTS, SlotRange, slot_of};
 
-/// One map per hash slot: a slot can be listed, moved or dropped on its own, and many small
-/// tables waste less memory to power-of-two growth than one big one.
+/// One map per hash slot, so a slot can be listed, moved or dropped on its own. Keys are
+/// exact-size boxes and entries are boxed: a table bucket is 24 bytes, which matters because
+/// tables run half empty after each power-of-two growth.
 pub struct Keyspace {
-    slots: Vec<HashMap<Bytes, Entry>>,
+    slots: Vec<HashMap<Box<[u8]>, Box<Entry>>>,
     visible: usize,
     /// (deadline ms, key) for every key with a deadline, earliest first.
     expires: BTreeSet<(u64, Bytes)>,
@@ -34,7 +35,7 @@ impl Keyspace {
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&Entry> {
-        self.slots[slot_of(key) as usize].get(key)
+        self.slots[slot_of(key) as usize].get(key).map(|e| &**e)
     }
 
     /// Keys a reader can see (expired keys not yet removed included, as Redis's DBSIZE).
@@ -54,11 +55,11 @@ impl Keyspace {
                 (was, old, r, entry.is_visible(), entry.ttl.deadline().map(|(d, _)| d), entry.is_void())
             }
             None => {
-                let mut entry = Entry::default();
+                let mut entry = Box::<Entry>::default();
                 let r = f(&mut entry);
                 let (vis, dl, void) = (entry.is_visible(), entry.ttl.deadline().map(|(d, _)| d), entry.is_void());
                 if !void {
-                    map.insert(key.clone(), entry);
+                    map.insert(Box::from(&key[..]), entry);
                 }
                 (false, None, r, vis, dl, void)
             }
@@ -91,17 +92,22 @@ impl Keyspace {
         self.expires.len()
     }
 
-    pub fn slot(&self, slot: u16) -> &HashMap<Bytes, Entry> {
-        &self.slots[slot as usize]
+    /// The entries of one slot.
+    pub fn slot(&self, slot: u16) -> impl Iterator<Item = (&[u8], &Entry)> {
+        self.slots[slot as usize].iter().map(|(k, e)| (&k[..], &**e))
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &Entry)> {
-        self.slots.iter().flat_map(|m| m.iter())
+    pub fn slot_len(&self, slot: u16) -> usize {
+        self.slots[slot as usize].len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Entry)> {
+        self.slots.iter().flat_map(|m| m.iter().map(|(k, e)| (&k[..], &**e)))
     }
 
     /// Every stored key (visible or not).
     pub fn keys(&self) -> Vec<Bytes> {
-        self.iter().map(|(k, _)| k.clone()).collect()
+        self.iter().map(|(k, _)| Bytes::copy_from_slice(k)).collect()
     }
 
     pub fn clear(&mut self) {
@@ -123,12 +129,12 @@ impl Keyspace {
             if map.is_empty() {
                 continue;
             }
-            let live: Vec<&Bytes> = map.iter().filter(|(_, e)| e.is_visible()).map(|(k, _)| k).collect();
+            let live: Vec<&[u8]> = map.iter().filter(|(_, e)| e.is_visible()).map(|(k, _)| &k[..]).collect();
             if !live.is_empty() {
-                return Some(live[pick(live.len())].clone());
+                return Some(Bytes::copy_from_slice(live[pick(live.len())]));
             }
         }
-        let live: Vec<&Bytes> = self.iter().filter(|(_, e)| e.is_visible()).map(|(k, _)| k).collect();
-        (!live.is_empty()).then(|| live[pick(live.len())].clone())
+        let live: Vec<&[u8]> = self.iter().filter(|(_, e)| e.is_visible()).map(|(k, _)| k).collect();
+        (!live.is_empty()).then(|| Bytes::copy_from_slice(live[pick(live.len())]))
     }
 }

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 /// Redis's `proto-max-bulk-len` default: a bulk argument larger than this is refused.
 pub const MAX_BULK_LEN: usize = 512 * 1024 * 1024;
@@ -98,8 +98,11 @@ fn parse_multibulk(buf: &mut BytesMut) -> Result<Option<Request>, Error> {
         ranges.push(start..end);
         at = end + 2;
     }
-    // Second pass: split the request off once and slice arguments out of it, no copies.
-    let frame = buf.split_to(at).freeze();
+    // Second pass: copy the request out once and slice the arguments from that copy. A
+    // stored value then pins only its own request, never the connection's read buffer,
+    // which stays one allocation reused for the life of the connection.
+    let frame = Bytes::copy_from_slice(&buf[..at]);
+    buf.advance(at);
     Ok(Some(ranges.into_iter().map(|r| frame.slice(r)).collect()))
 }
 

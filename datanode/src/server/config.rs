@@ -66,9 +66,9 @@ impl Config {
         let lower = name.to_ascii_lowercase();
         match PARAMS.iter().find(|(k, _, _)| *k == lower) {
             None => Err(unknown(name)),
-            Some((k, _, false)) => {
-                Err(ReplyError::new(format!("ERR CONFIG SET failed (possibly related to argument '{k}') - can't set immutable config")))
-            }
+            Some((k, _, false)) => Err(ReplyError::new(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{k}') - can't set immutable config"
+            ))),
             Some((k, _, true)) => {
                 validate(k, &value)?;
                 self.values.insert(k, value);
@@ -87,7 +87,11 @@ fn unknown(name: &str) -> ReplyError {
 }
 
 fn validate(name: &str, value: &str) -> Result<(), ReplyError> {
-    let bad = || ReplyError::new(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - argument couldn't be parsed into an integer"));
+    let bad = || {
+        ReplyError::new(format!(
+            "ERR CONFIG SET failed (possibly related to argument '{name}') - argument couldn't be parsed into an integer"
+        ))
+    };
     match name {
         "hz" | "maxclients" | "timeout" | "port" | "databases" | "proto-max-bulk-len" => {
             parse_int(value.as_bytes()).filter(|n| *n >= 0).map(|_| ()).ok_or_else(bad)
@@ -120,9 +124,17 @@ fn validate(name: &str, value: &str) -> Result<(), ReplyError> {
 /// "100mb", "1gb", "1024" → bytes.
 pub fn parse_memory(value: &str) -> Option<u64> {
     let v = value.to_ascii_lowercase();
-    let (num, mul) = [("kb", 1024u64), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1000), ("m", 1_000_000), ("g", 1_000_000_000), ("b", 1)]
-        .iter()
-        .find_map(|(suffix, mul)| v.strip_suffix(suffix).map(|n| (n.to_string(), *mul)))
-        .unwrap_or((v.clone(), 1));
+    let (num, mul) = [
+        ("kb", 1024u64),
+        ("mb", 1 << 20),
+        ("gb", 1 << 30),
+        ("k", 1000),
+        ("m", 1_000_000),
+        ("g", 1_000_000_000),
+        ("b", 1),
+    ]
+    .iter()
+    .find_map(|(suffix, mul)| v.strip_suffix(suffix).map(|n| (n.to_string(), *mul)))
+    .unwrap_or((v.clone(), 1));
     num.parse::<u64>().ok()?.checked_mul(mul)
 }

@@ -36,8 +36,7 @@ fn human(bytes: u64) -> String {
 /// The INFO text for the requested sections (`default`/`all`/`everything` or names).
 pub fn render(server: &Server, shard: &Shard, requested: &[String]) -> String {
     let wanted = |name: &str| {
-        requested.is_empty()
-            || requested.iter().any(|r| r == name || r == "all" || r == "everything" || r == "default")
+        requested.is_empty() || requested.iter().any(|r| r == name || r == "all" || r == "everything" || r == "default")
     };
     let mut out = String::new();
     let uptime = server.started.elapsed().as_secs();

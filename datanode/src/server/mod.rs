@@ -49,7 +49,13 @@ pub struct ServerStats {
 
 impl ServerStats {
     pub fn reset(&self) {
-        for c in [&self.total_connections, &self.total_commands, &self.rejected_connections, &self.net_input_bytes, &self.net_output_bytes] {
+        for c in [
+            &self.total_connections,
+            &self.total_commands,
+            &self.rejected_connections,
+            &self.net_input_bytes,
+            &self.net_output_bytes,
+        ] {
             c.store(0, Ordering::Relaxed);
         }
     }

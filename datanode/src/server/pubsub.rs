@@ -55,7 +55,11 @@ impl PubSub {
         let mut overflowed = Vec::new();
         if let Some(subs) = self.channels.get(channel) {
             for (id, mb) in subs {
-                let msg = Reply::Push(vec![Reply::text("message"), Reply::Bulk(channel.clone()), Reply::Bulk(message.clone())]);
+                let msg = Reply::Push(vec![
+                    Reply::text("message"),
+                    Reply::Bulk(channel.clone()),
+                    Reply::Bulk(message.clone()),
+                ]);
                 match mb.try_send(msg) {
                     Ok(()) => receivers += 1,
                     Err(mpsc::error::TrySendError::Full(_)) => overflowed.push(*id),

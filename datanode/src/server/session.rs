@@ -40,7 +40,13 @@ enum Flow {
     Next,
     Close,
     /// A blocking command found nothing: wait, then retry it.
-    Block { args: Vec<Bytes>, f: cmd::BlockFn, keys: Vec<Bytes>, timeout_ms: u64, on_timeout: Reply },
+    Block {
+        args: Vec<Bytes>,
+        f: cmd::BlockFn,
+        keys: Vec<Bytes>,
+        timeout_ms: u64,
+        on_timeout: Reply,
+    },
 }
 
 pub struct Session {
@@ -58,7 +64,12 @@ pub struct Session {
     out: BytesMut,
 }
 
-pub async fn serve(server: Arc<Server>, mut socket: TcpStream, addr: SocketAddr, mut stop: broadcast::Receiver<()>) -> io::Result<()> {
+pub async fn serve(
+    server: Arc<Server>,
+    mut socket: TcpStream,
+    addr: SocketAddr,
+    mut stop: broadcast::Receiver<()>,
+) -> io::Result<()> {
     let handle = server.clients.register(addr, socket.local_addr().ok());
     let id = handle.info.lock().id;
     let (tx, mut rx) = mpsc::channel(MAILBOX);
@@ -124,7 +135,12 @@ impl Session {
 
     /// Parses and runs everything buffered, including requests that arrive while a
     /// blocking command waits. Returns false when the connection must close.
-    async fn process(&mut self, socket: &mut TcpStream, input: &mut BytesMut, pending: &mut VecDeque<Request>) -> io::Result<bool> {
+    async fn process(
+        &mut self,
+        socket: &mut TcpStream,
+        input: &mut BytesMut,
+        pending: &mut VecDeque<Request>,
+    ) -> io::Result<bool> {
         loop {
             let mut protocol_error = None;
             loop {
@@ -223,7 +239,10 @@ impl Session {
         }
         if !self.resp3
             && self.subscribed()
-            && !matches!(spec.name, "subscribe" | "unsubscribe" | "psubscribe" | "punsubscribe" | "ping" | "quit" | "reset")
+            && !matches!(
+                spec.name,
+                "subscribe" | "unsubscribe" | "psubscribe" | "punsubscribe" | "ping" | "quit" | "reset"
+            )
         {
             self.reply(Reply::error(format!(
                 "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",

@@ -85,13 +85,13 @@ fn blpop_wakes_on_push_first_waiter_first() -> TestResult {
             second.send_command(&["BLPOP", "l2", "5"])?;
             t.push(still_blocked(&mut pusher, &mut second)?);
             t.push(pusher.call(&["RPUSH", "l2", "x"])?);
-            t.push(first.read_text()?);
+            t.push(or_note(first.read_text()));
             t.push(still_blocked(&mut pusher, &mut second)?);
             // Two elements in one push: the waiter takes the first, one stays.
             t.push(pusher.call(&["RPUSH", "l2", "y", "z"])?);
-            t.push(second.read_text()?);
+            t.push(or_note(second.read_text()));
             t.push(pusher.call(&["LLEN", "l2"])?);
-            t.push(first.call(&["BLPOP", "l2", "5"])?);
+            t.push(or_note(first.call(&["BLPOP", "l2", "5"])));
             Ok(t)
         },
     );
@@ -106,4 +106,9 @@ fn still_blocked(other: &mut Conn, waiter: &mut RawConn) -> meridian_e2e::Result
     }
     let pong = other.call(&["PING"])?;
     Ok(if pong == "PONG" { "blocked".to_string() } else { format!("server did not answer PING: {pong}") })
+}
+
+/// A reply, or what went wrong instead, as a transcript entry (so the report shows the step).
+fn or_note(reply: meridian_e2e::Result<String>) -> String {
+    reply.unwrap_or_else(|e| format!("<{e}>"))
 }

@@ -185,6 +185,7 @@ fn protocol_errors_close_the_connection() -> TestResult {
 
 #[test]
 fn quit_closes_after_ok() -> TestResult {
-    SideBySide::start()?.expect(&["+OK\r\n then closed"], |port| Ok(vec![reply_then_close(port, b"QUIT\r\nPING\r\n")?]));
+    SideBySide::start()?
+        .expect(&["+OK\r\n then closed"], |port| Ok(vec![reply_then_close(port, b"QUIT\r\nPING\r\n")?]));
     Ok(())
 }

@@ -71,7 +71,7 @@ fn hello_2_goes_back_to_resp2() -> TestResult {
         con.call(&["HELLO", "3"])?;
         let null3 = con.call(&["GET", "nokey"])?;
         let hello2 = con.call(&["HELLO", "2"])?;
-        let head: String = hello2.split_inclusive("\r\n").take(2).collect();
+        let head: String = hello2.split_inclusive("\r\n").take(3).collect();
         Ok(vec![null3, head, con.call(&["GET", "nokey"])?, con.call(&["MGET", "nokey"])?])
     });
     Ok(())

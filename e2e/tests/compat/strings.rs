@@ -146,7 +146,10 @@ fn append_ranges_and_strlen() -> TestResult {
         .step(&["SETRANGE", "a", "0", ""], "(integer) 12")
         .step(&["SETRANGE", "nothing", "5", ""], "(integer) 0")
         .step(&["GET", "nothing"], "(nil)")
-        .step(&["SETRANGE", "a", "536870912", "x"], "(error) ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+        .step(
+            &["SETRANGE", "a", "536870912", "x"],
+            "(error) ERR string exceeds maximum allowed size (proto-max-bulk-len)",
+        )
         .run()
 }
 

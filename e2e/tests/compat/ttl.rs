@@ -143,7 +143,10 @@ fn ttl_commands() -> TestResult {
         .step(&["EXPIRE", "k", "300", "LT"], "(integer) 0")
         .step(&["EXPIRE", "k", "20", "LT"], "(integer) 1")
         .step(&["TTL", "k"], "(integer) 20")
-        .step(&["EXPIRE", "k", "20", "NX", "XX"], "(error) ERR NX and XX, GT or LT options at the same time are not compatible")
+        .step(
+            &["EXPIRE", "k", "20", "NX", "XX"],
+            "(error) ERR NX and XX, GT or LT options at the same time are not compatible",
+        )
         .step(&["EXPIRE", "k", "x"], "(error) ERR value is not an integer or out of range")
         .step(&["SET", "k", "v2"], "OK")
         .step(&["TTL", "k"], "(integer) -1")

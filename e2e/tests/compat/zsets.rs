@@ -58,7 +58,10 @@ fn zadd_options_and_errors() -> TestResult {
             &["ZADD", "z", "GT", "LT", "1", "a"],
             "(error) ERR GT, LT, and/or NX options at the same time are not compatible",
         )
-        .step(&["ZADD", "z", "INCR", "1", "a", "2", "b"], "(error) ERR INCR option supports a single increment-element pair")
+        .step(
+            &["ZADD", "z", "INCR", "1", "a", "2", "b"],
+            "(error) ERR INCR option supports a single increment-element pair",
+        )
         .step(&["ZADD", "z", "x", "a"], "(error) ERR value is not a valid float")
         .step(&["ZADD", "z", "1"], "(error) ERR wrong number of arguments for 'zadd' command")
         .step(&["ZADD", "z", "1", "a", "2"], "(error) ERR syntax error")

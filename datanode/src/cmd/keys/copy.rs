@@ -27,7 +27,9 @@ fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
         } else if opt.eq_ignore_ascii_case(b"db") {
             match parse_int(&args.bytes()?) {
                 Some(0) => {}
-                Some(_) => return Err(ReplyError::new("ERR Copying to another database is not allowed in cluster mode")),
+                Some(_) => {
+                    return Err(ReplyError::new("ERR Copying to another database is not allowed in cluster mode"));
+                }
                 None => return Err(ReplyError::not_integer()),
             }
         } else {

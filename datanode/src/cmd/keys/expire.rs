@@ -6,12 +6,21 @@ use crate::resp::Reply;
 use crate::shard::{Access, Shard};
 
 const fn spec(name: &'static str, summary: &'static str, run: crate::cmd::DataFn) -> CommandSpec {
-    CommandSpec { name, arity: -3, flags: &["write", "fast"], keys: (1, 1, 1), group: "generic", summary, handler: Handler::Data(run) }
+    CommandSpec {
+        name,
+        arity: -3,
+        flags: &["write", "fast"],
+        keys: (1, 1, 1),
+        group: "generic",
+        summary,
+        handler: Handler::Data(run),
+    }
 }
 
 pub const EXPIRE: CommandSpec = spec("expire", "Sets the expiration time of a key in seconds.", run_expire);
 pub const PEXPIRE: CommandSpec = spec("pexpire", "Sets the expiration time of a key in milliseconds.", run_pexpire);
-pub const EXPIREAT: CommandSpec = spec("expireat", "Sets the expiration time of a key to a Unix timestamp.", run_expireat);
+pub const EXPIREAT: CommandSpec =
+    spec("expireat", "Sets the expiration time of a key to a Unix timestamp.", run_expireat);
 pub const PEXPIREAT: CommandSpec =
     spec("pexpireat", "Sets the expiration time of a key to a Unix milliseconds timestamp.", run_pexpireat);
 

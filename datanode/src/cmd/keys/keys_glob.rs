@@ -22,7 +22,7 @@ fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
         .keyspace()
         .iter()
         .filter(|(k, e)| e.is_visible() && e.ttl.deadline().is_none_or(|(d, _)| d > now) && glob::matches(&pattern, k))
-        .map(|(k, _)| Reply::Bulk(k.clone()))
+        .map(|(k, _)| Reply::Bulk(bytes::Bytes::copy_from_slice(k)))
         .collect();
     Ok(Reply::Array(keys))
 }

@@ -53,7 +53,11 @@ fn encoding(content: &Content) -> &'static str {
             }
         }
         Content::List(l) => {
-            if l.len() <= 128 { "listpack" } else { "quicklist" }
+            if l.len() <= 128 {
+                "listpack"
+            } else {
+                "quicklist"
+            }
         }
     }
 }

@@ -39,7 +39,7 @@ fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
             if opts.kind.as_ref().is_some_and(|t| !t.eq_ignore_ascii_case(content.kind().name().as_bytes())) {
                 continue;
             }
-            out.push(Reply::Bulk(key.clone()));
+            out.push(Reply::Bulk(bytes::Bytes::copy_from_slice(key)));
         }
         slot += 1;
     }

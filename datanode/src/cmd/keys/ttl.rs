@@ -5,7 +5,15 @@ use crate::resp::Reply;
 use crate::shard::{Access, Shard};
 
 const fn spec(name: &'static str, summary: &'static str, run: crate::cmd::DataFn) -> CommandSpec {
-    CommandSpec { name, arity: 2, flags: &["readonly", "fast"], keys: (1, 1, 1), group: "generic", summary, handler: Handler::Data(run) }
+    CommandSpec {
+        name,
+        arity: 2,
+        flags: &["readonly", "fast"],
+        keys: (1, 1, 1),
+        group: "generic",
+        summary,
+        handler: Handler::Data(run),
+    }
 }
 
 pub const TTL: CommandSpec = spec("ttl", "Returns the expiration time in seconds of a key.", run_ttl);

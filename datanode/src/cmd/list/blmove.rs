@@ -51,7 +51,14 @@ fn run_brpoplpush(args: &mut Args, shard: &mut Shard) -> Result<Blocked, ReplyEr
     attempt(shard, src, dst, End::Right, End::Left, timeout)
 }
 
-fn attempt(shard: &mut Shard, src: Bytes, dst: Bytes, from: End, to: End, timeout_ms: u64) -> Result<Blocked, ReplyError> {
+fn attempt(
+    shard: &mut Shard,
+    src: Bytes,
+    dst: Bytes,
+    from: End,
+    to: End,
+    timeout_ms: u64,
+) -> Result<Blocked, ReplyError> {
     match move_one(shard, &src, &dst, from, to)? {
         Some(value) => Ok(Blocked::Reply(Reply::Bulk(value))),
         None => Ok(Blocked::Wait { keys: vec![src], timeout_ms, on_timeout: Reply::Nil }),
@@ -62,8 +69,9 @@ fn attempt(shard: &mut Shard, src: Bytes, dst: Bytes, from: End, to: End, timeou
 mod tests {
     use bytes::Bytes;
 
+    use crate::cmd::list::attempt;
     use crate::cmd::testing::{bulk, bulks, run, shard};
-    use crate::cmd::{Args, Blocked, ReplyError};
+    use crate::cmd::{Blocked, ReplyError};
     use crate::resp::Reply;
 
     #[test]
@@ -79,8 +87,7 @@ mod tests {
     #[test]
     fn waits_on_the_source() {
         let mut s = shard();
-        let mut args = Args::new(["blmove", "a", "b", "left", "left", "0.25"].map(Bytes::from_static).to_vec());
-        match super::run_blmove(&mut args, &mut s) {
+        match attempt(&mut s, &["blmove", "a", "b", "left", "left", "0.25"]) {
             Ok(Blocked::Wait { keys, timeout_ms, on_timeout }) => {
                 assert_eq!(keys, vec![Bytes::from_static(b"a")]);
                 assert_eq!(timeout_ms, 250);

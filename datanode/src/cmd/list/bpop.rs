@@ -49,15 +49,10 @@ fn run(args: &mut Args, shard: &mut Shard, end: End) -> Result<Blocked, ReplyErr
 mod tests {
     use bytes::Bytes;
 
+    use crate::cmd::list::attempt;
     use crate::cmd::testing::{bulks, run, shard};
-    use crate::cmd::{Args, Blocked, ReplyError};
+    use crate::cmd::{Blocked, ReplyError};
     use crate::resp::Reply;
-
-    fn attempt(s: &mut crate::shard::Shard, words: &[&str]) -> Result<Blocked, ReplyError> {
-        let mut args = Args::new(words.iter().map(|w| Bytes::copy_from_slice(w.as_bytes())).collect());
-        let f = if words[0] == "blpop" { super::run_blpop } else { super::run_brpop };
-        f(&mut args, s)
-    }
 
     #[test]
     fn pops_from_the_first_non_empty_list() {

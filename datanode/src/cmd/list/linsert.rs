@@ -45,7 +45,7 @@ fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
         if let Some(list) = list_in(entry) {
             if let Some((pos, _)) = list.iter().find(|(_, e)| e.get() == &pivot[..]) {
                 let (left, right) = if after { (Some(pos), list.after(pos)) } else { (list.before(pos), Some(pos)) };
-                delta.insert_delta(left, right, vec![value], tag);
+                delta.insert_delta(left, right, vec![(tag, value)]);
             }
         }
         part.contents.push(Content::List(Box::new(delta)));

@@ -12,7 +12,7 @@ use crate::keyspace::entry::{Content, Entry, Kind};
 use crate::resp::Reply;
 use crate::shard::Shard;
 
-use super::{End, emptied, list_in, remove};
+use super::{End, list_in, remove};
 
 pub const LMOVE: CommandSpec = CommandSpec {
     name: "lmove",
@@ -55,6 +55,11 @@ pub fn move_one(shard: &mut Shard, src: &Bytes, dst: &Bytes, from: End, to: End)
         return Ok(None);
     }
     check_write(shard, dst, Kind::List)?;
+    let end_of = |list: &List| match from {
+        End::Left => list.first().map(|(p, e)| (p.clone(), e.clone())),
+        End::Right => list.last().map(|(p, e)| (p.clone(), e.clone())),
+    };
+    let Some((pos, elem)) = list_in(shard.keyspace().get(src)).and_then(end_of) else { return Ok(None) };
     let mut delta = Delta::new();
     shard.prepare_write(src, Kind::List, &mut delta);
     if dst != src {
@@ -62,37 +67,24 @@ pub fn move_one(shard: &mut Shard, src: &Bytes, dst: &Bytes, from: End, to: End)
     }
     let tag = shard.mint();
     let mut observed = vec![tag.dot];
-    let keyspace = shard.keyspace();
-    let src_entry = keyspace.get(src);
-    let Some(src_list) = list_in(src_entry) else { return Ok(None) };
-    let popped = match from {
-        End::Left => src_list.first(),
-        End::Right => src_list.last(),
-    };
-    let Some((pos, elem)) = popped else { return Ok(None) };
     let value = elem.bytes();
-    let same = dst == src;
     let mut src_delta = List::default();
-    remove(&mut src_delta, pos, elem, &mut observed);
-    if !same && src_list.len() == 1 {
-        emptied(src_entry, &mut observed);
-    }
+    remove(&mut src_delta, &pos, &elem, &mut observed);
     // Into the destination as it stands; when it is the source itself, the gap next to
     // the popped element is as good as any (that element is gone).
-    let dst_list = if same { Some(src_list) } else { list_in(keyspace.get(dst)) };
+    let dst_list = list_in(shard.keyspace().get(dst));
     let (left, right) = match to {
         End::Left => (None, dst_list.and_then(List::first).map(|(p, _)| p)),
         End::Right => (dst_list.and_then(List::last).map(|(p, _)| p), None),
     };
-    if same {
-        src_delta.insert_delta(left, right, vec![value.clone()], tag);
-        delta.put(src.clone(), Entry::with(Content::List(Box::new(src_delta))));
+    if dst == src {
+        src_delta.insert_delta(left, right, vec![(tag, value.clone())]);
     } else {
         let mut dst_delta = List::default();
-        dst_delta.insert_delta(left, right, vec![value.clone()], tag);
-        delta.put(src.clone(), Entry::with(Content::List(Box::new(src_delta))));
+        dst_delta.insert_delta(left, right, vec![(tag, value.clone())]);
         delta.put(dst.clone(), Entry::with(Content::List(Box::new(dst_delta))));
     }
+    delta.put(src.clone(), Entry::with(Content::List(Box::new(src_delta))));
     delta.observe(observed);
     shard.commit(delta);
     Ok(Some(value))

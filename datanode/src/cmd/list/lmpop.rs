@@ -89,8 +89,9 @@ fn run_blmpop(args: &mut Args, shard: &mut Shard) -> Result<Blocked, ReplyError>
 mod tests {
     use bytes::Bytes;
 
+    use crate::cmd::list::attempt;
     use crate::cmd::testing::{bulk, bulks, run, shard};
-    use crate::cmd::{Args, Blocked, ReplyError};
+    use crate::cmd::{Blocked, ReplyError};
     use crate::resp::Reply;
 
     fn popped(key: &str, values: &[&str]) -> Reply {
@@ -114,8 +115,7 @@ mod tests {
     #[test]
     fn blmpop_waits_on_its_keys() {
         let mut s = shard();
-        let mut args = Args::new(["blmpop", "0.01", "2", "a", "b", "left"].map(Bytes::from_static).to_vec());
-        match super::run_blmpop(&mut args, &mut s) {
+        match attempt(&mut s, &["blmpop", "0.01", "2", "a", "b", "left"]) {
             Ok(Blocked::Wait { keys, timeout_ms, on_timeout }) => {
                 assert_eq!(keys, vec![Bytes::from_static(b"a"), Bytes::from_static(b"b")]);
                 assert_eq!(timeout_ms, 10);
@@ -144,7 +144,10 @@ mod tests {
         assert_eq!(run(&mut s, &["lmpop", "1", "l", "left", "count", "1", "count", "2"]), ReplyError::syntax().into());
         assert_eq!(run(&mut s, &["lmpop", "1", "l", "left", "1"]), ReplyError::syntax().into());
         assert_eq!(run(&mut s, &["lmpop", "2", "s", "l", "left"]), ReplyError::wrongtype().into());
-        assert_eq!(run(&mut s, &["blmpop", "x", "1", "l", "left"]), Reply::error("ERR timeout is not a float or out of range"));
+        assert_eq!(
+            run(&mut s, &["blmpop", "x", "1", "l", "left"]),
+            Reply::error("ERR timeout is not a float or out of range")
+        );
         assert_eq!(run(&mut s, &["blmpop", "-1", "1", "l", "left"]), Reply::error("ERR timeout is negative"));
         assert_eq!(run(&mut s, &["blmpop", "0", "0", "l", "left"]), numkeys);
         assert_eq!(run(&mut s, &["lmpop", "1", "l"]), ReplyError::wrong_arity("lmpop").into());

@@ -39,7 +39,6 @@ fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
 mod tests {
     use crate::cmd::ReplyError;
     use crate::cmd::testing::{bulks, run, shard};
-    use crate::resp::Reply;
 
     #[test]
     fn ranges_clamp_like_redis() {

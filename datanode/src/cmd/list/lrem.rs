@@ -8,7 +8,7 @@ use crate::keyspace::entry::{Content, Kind};
 use crate::resp::Reply;
 use crate::shard::Shard;
 
-use super::{emptied, list_in, remove};
+use super::{list_in, remove};
 
 pub const SPEC: CommandSpec = CommandSpec {
     name: "lrem",
@@ -41,9 +41,6 @@ fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
         };
         for (pos, elem) in &picked {
             remove(&mut delta, pos, elem, observed);
-        }
-        if picked.len() == list.len() {
-            emptied(entry, observed);
         }
         part.contents.push(Content::List(Box::new(delta)));
         picked.len()

@@ -8,7 +8,7 @@ use crate::keyspace::entry::{Content, Kind};
 use crate::resp::Reply;
 use crate::shard::Shard;
 
-use super::{emptied, list_in, range, remove};
+use super::{list_in, range, remove};
 
 pub const SPEC: CommandSpec = CommandSpec {
     name: "ltrim",
@@ -38,9 +38,6 @@ fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
                     remove(&mut delta, pos, elem, observed);
                 }
             }
-        }
-        if keep.is_none() {
-            emptied(entry, observed);
         }
         part.contents.push(Content::List(Box::new(delta)));
     });

@@ -27,8 +27,9 @@ use super::args::is;
 use super::format::parse_float;
 use super::util::{check_write, read_kind, write_one};
 use super::{CommandSpec, ReplyError};
-use crate::crdt::Dot;
 use crate::crdt::list::{Elem, List, Pos};
+use crate::crdt::{Dot, Tag};
+use crate::keyspace::delta::Delta;
 use crate::keyspace::entry::{Content, Entry, Kind};
 use crate::shard::Shard;
 
@@ -99,11 +100,25 @@ pub fn remove(delta: &mut List, pos: &Pos, elem: &Elem, observed: &mut Vec<Dot>)
     delta.remove_delta(pos.clone());
 }
 
-/// A write that removes the last element deletes the key in Redis, so its TTL goes too.
-pub fn emptied(entry: Option<&Entry>, observed: &mut Vec<Dot>) {
-    if let Some(e) = entry {
-        e.ttl.observed(observed);
-    }
+/// `util::write_one` for lists, with `fresh` tags instead of one: each new element gets a
+/// dot of its own, so a removal of one element never names a sibling pushed by the same
+/// command, whatever order deltas reach a replica in. `build` fills the delta list.
+pub fn write_list<R>(
+    shard: &mut Shard,
+    key: &Bytes,
+    fresh: usize,
+    build: impl FnOnce(&[Tag], Option<&Entry>, &mut List, &mut Vec<Dot>) -> R,
+) -> R {
+    let mut delta = Delta::new();
+    shard.prepare_write(key, Kind::List, &mut delta);
+    let tags: Vec<Tag> = (0..fresh.max(1)).map(|_| shard.mint()).collect();
+    let mut observed: Vec<Dot> = tags.iter().map(|t| t.dot).collect();
+    let mut list = List::default();
+    let r = build(&tags, shard.keyspace().get(key), &mut list, &mut observed);
+    delta.observe(observed);
+    delta.put(key.clone(), Entry::with(Content::List(Box::new(list))));
+    shard.commit(delta);
+    r
 }
 
 /// Pops up to `count` (≥ 1) elements from `end` of the list under `key` as one write, in
@@ -124,9 +139,6 @@ pub fn pop(shard: &mut Shard, key: &Bytes, end: End, count: usize) -> Result<Opt
                 remove(&mut delta, pos, elem, observed);
                 values.push(elem.bytes());
             }
-            if picked.len() == list.len() {
-                emptied(entry, observed);
-            }
         }
         part.contents.push(Content::List(Box::new(delta)));
         values
@@ -140,8 +152,9 @@ pub fn pop(shard: &mut Shard, key: &Bytes, end: End, count: usize) -> Result<Opt
 pub fn parse_timeout(arg: &[u8]) -> Result<u64, ReplyError> {
     let secs = parse_float(arg).ok_or_else(|| ReplyError::new("ERR timeout is not a float or out of range"))?;
     let ms = (secs * 1000.0).trunc();
+    // 2^63: the first value a `long long` cannot hold.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if !(-LIMIT..LIMIT).contains(&ms) || ms < 0.0 {
+    if !(0.0..LIMIT).contains(&ms) {
         return Err(ReplyError::new("ERR timeout is negative"));
     }
     Ok(ms as u64)
@@ -163,4 +176,15 @@ pub fn range(len: usize, start: i64, stop: i64) -> Option<(usize, usize)> {
         return None;
     }
     Some((start as usize, stop.min(len - 1) as usize))
+}
+
+/// Test support: one attempt of a blocking command, as the session would make it.
+#[cfg(test)]
+pub fn attempt(shard: &mut Shard, words: &[&str]) -> Result<super::Blocked, ReplyError> {
+    let items: Vec<Bytes> = words.iter().map(|w| Bytes::copy_from_slice(w.as_bytes())).collect();
+    let spec = items.first().and_then(|name| super::lookup(name)).ok_or_else(ReplyError::syntax)?;
+    match spec.handler {
+        super::Handler::Blocking(f) => f(&mut super::Args::new(items), shard),
+        _ => Err(ReplyError::syntax()),
+    }
 }

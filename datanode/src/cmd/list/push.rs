@@ -3,14 +3,15 @@
 
 use bytes::Bytes;
 
-use crate::cmd::util::{check_write, write_one};
+use crate::cmd::util::check_write;
 use crate::cmd::{Args, CmdResult, CommandSpec, DataFn, Handler};
+use crate::crdt::Tag;
 use crate::crdt::list::List;
-use crate::keyspace::entry::{Content, Kind};
+use crate::keyspace::entry::Kind;
 use crate::resp::Reply;
 use crate::shard::Shard;
 
-use super::{End, list_in};
+use super::{End, list_in, write_list};
 
 const fn spec(name: &'static str, summary: &'static str, run: DataFn) -> CommandSpec {
     CommandSpec {
@@ -59,22 +60,17 @@ fn run(args: &mut Args, shard: &mut Shard, end: End, only_existing: bool) -> Cmd
 
 /// Pushes `values` at `end` of the list under `key` as one write, in the order the
 /// arguments came (LPUSH a b c leaves c b a at the head). The caller checked the type.
-pub fn push(shard: &mut Shard, key: &Bytes, end: End, mut values: Vec<Bytes>) {
-    write_one(shard, key, Kind::List, |tag, entry, part, _| {
+pub fn push(shard: &mut Shard, key: &Bytes, end: End, values: Vec<Bytes>) {
+    write_list(shard, key, values.len(), |tags, entry, delta, _| {
         let list = list_in(entry);
-        let mut delta = List::default();
+        let mut elems: Vec<(Tag, Bytes)> = tags.iter().copied().zip(values).collect();
         match end {
             End::Left => {
-                values.reverse();
-                let right = list.and_then(List::first).map(|(p, _)| p);
-                delta.insert_delta(None, right, values, tag);
+                elems.reverse();
+                delta.insert_delta(None, list.and_then(List::first).map(|(p, _)| p), elems);
             }
-            End::Right => {
-                let left = list.and_then(List::last).map(|(p, _)| p);
-                delta.insert_delta(left, None, values, tag);
-            }
+            End::Right => delta.insert_delta(list.and_then(List::last).map(|(p, _)| p), None, elems),
         }
-        part.contents.push(Content::List(Box::new(delta)));
     });
 }
 
@@ -111,7 +107,10 @@ mod tests {
         let wrongtype = Reply::error("WRONGTYPE Operation against a key holding the wrong kind of value");
         for cmd in ["lpush", "rpush", "lpushx", "rpushx"] {
             assert_eq!(run(&mut s, &[cmd, "s", "a"]), wrongtype);
-            assert_eq!(run(&mut s, &[cmd, "s"]), Reply::error(format!("ERR wrong number of arguments for '{cmd}' command")));
+            assert_eq!(
+                run(&mut s, &[cmd, "s"]),
+                Reply::error(format!("ERR wrong number of arguments for '{cmd}' command"))
+            );
         }
     }
 }

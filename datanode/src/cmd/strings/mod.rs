@@ -261,7 +261,10 @@ mod conflict_tests {
         let (mut a, _) = pair();
         assert_eq!(run(&mut a, &["INCRBY", "c", "288230376151711743"]), Reply::Int(288230376151711743));
         assert_eq!(run(&mut a, &["INCR", "c"]), Reply::error("ERR increment or decrement would overflow"));
-        assert_eq!(run(&mut a, &["DECRBY", "d", "288230376151711745"]), Reply::error("ERR increment or decrement would overflow"));
+        assert_eq!(
+            run(&mut a, &["DECRBY", "d", "288230376151711745"]),
+            Reply::error("ERR increment or decrement would overflow")
+        );
     }
 
     #[test]

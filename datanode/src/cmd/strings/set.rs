@@ -73,6 +73,7 @@ pub fn store(shard: &mut Shard, key: &Bytes, value: Bytes, ttl: TtlChange) {
             _ => Cell::default(),
         };
         cell.observed(observed);
+        // No copy here: the join detaches the stored value from the request buffer.
         part.contents.push(Content::Str(cell.write_delta(tag, value)));
         match ttl {
             TtlChange::Keep => {}

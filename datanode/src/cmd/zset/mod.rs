@@ -4,7 +4,21 @@
 
 mod ranges;
 mod score;
+mod zadd;
+mod zcard;
+mod zcount;
+mod zpop;
+mod zrandmember;
+mod zrange;
+mod zrank;
+mod zrem;
+mod zremrange;
+mod zscan;
+mod zscore;
+mod zsetop;
 
+#[cfg(test)]
+mod conflicts;
 
 use bytes::Bytes;
 
@@ -19,7 +33,38 @@ use crate::shard::Shard;
 
 pub use ranges::Scored;
 
-pub const COMMANDS: &[CommandSpec] = &[];
+pub const COMMANDS: &[CommandSpec] = &[
+    zadd::ZADD,
+    zadd::ZINCRBY,
+    zcard::SPEC,
+    zcount::ZCOUNT,
+    zcount::ZLEXCOUNT,
+    zpop::ZPOPMIN,
+    zpop::ZPOPMAX,
+    zrandmember::SPEC,
+    zrange::ZRANGE,
+    zrange::ZRANGEBYSCORE,
+    zrange::ZREVRANGEBYSCORE,
+    zrange::ZRANGEBYLEX,
+    zrange::ZREVRANGEBYLEX,
+    zrange::ZREVRANGE,
+    zrange::ZRANGESTORE,
+    zrank::ZRANK,
+    zrank::ZREVRANK,
+    zrem::SPEC,
+    zremrange::ZREMRANGEBYRANK,
+    zremrange::ZREMRANGEBYSCORE,
+    zremrange::ZREMRANGEBYLEX,
+    zscan::SPEC,
+    zscore::ZSCORE,
+    zscore::ZMSCORE,
+    zsetop::ZUNION,
+    zsetop::ZINTER,
+    zsetop::ZDIFF,
+    zsetop::ZUNIONSTORE,
+    zsetop::ZINTERSTORE,
+    zsetop::ZDIFFSTORE,
+];
 
 /// A data command of this family (Redis's COMMAND DOCS group "sorted-set").
 const fn spec(
@@ -133,3 +178,30 @@ pub fn scored_reply(items: Vec<Scored>, withscores: bool) -> Reply {
     Reply::Array(out)
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd::testing::{run, shard};
+
+    #[test]
+    fn every_command_is_registered_once() {
+        let mut names: Vec<_> = COMMANDS.iter().map(|c| c.name).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(names.len(), before);
+        assert_eq!(before, 30);
+    }
+
+    #[test]
+    fn a_store_replaces_any_type_and_the_ttl() {
+        let mut s = shard();
+        run(&mut s, &["SET", "d", "x", "EX", "100"]);
+        let n = store(&mut s, &Bytes::from_static(b"d"), vec![(Bytes::from_static(b"m"), 1.5)]);
+        assert_eq!(n, 1);
+        assert_eq!(run(&mut s, &["ZSCORE", "d", "m"]), Reply::Double(1.5));
+        assert_eq!(s.keyspace().get(&b"d"[..]).and_then(|e| e.ttl.deadline()), None);
+        assert_eq!(store(&mut s, &Bytes::from_static(b"d"), Vec::new()), 0);
+        assert_eq!(s.dbsize(), 0);
+    }
+}

@@ -179,7 +179,9 @@ impl Session {
             }
         }
         if !self.authed {
-            return Err(ReplyError::new("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
+            return Err(ReplyError::new(
+                "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+            ));
         }
         self.resp3 = proto == 3;
         self.handle.info.lock().resp = proto as u8;
@@ -274,7 +276,12 @@ impl Session {
                     } else if is(&opt, "id") {
                         let mut v = Vec::new();
                         for id in args.rest() {
-                            v.push(parse_int(&id).filter(|n| *n > 0).ok_or_else(|| ReplyError::new("ERR Invalid client ID"))? as u64);
+                            v.push(
+                                parse_int(&id)
+                                    .filter(|n| *n > 0)
+                                    .ok_or_else(|| ReplyError::new("ERR Invalid client ID"))?
+                                    as u64,
+                            );
                         }
                         ids = Some(v);
                     } else {
@@ -315,7 +322,8 @@ impl Session {
                 None => Err(ReplyError::new("ERR No such client")),
             };
         }
-        let mut filters: Vec<(String, Bytes)> = vec![(String::from_utf8_lossy(&first).to_ascii_lowercase(), args.bytes()?)];
+        let mut filters: Vec<(String, Bytes)> =
+            vec![(String::from_utf8_lossy(&first).to_ascii_lowercase(), args.bytes()?)];
         while let Some(k) = args.next() {
             filters.push((String::from_utf8_lossy(&k).to_ascii_lowercase(), args.bytes()?));
         }
@@ -323,7 +331,9 @@ impl Session {
         for (k, v) in &filters {
             match k.as_str() {
                 "id" => {
-                    parse_int(v).filter(|n| *n > 0).ok_or_else(|| ReplyError::new("ERR client-id should be greater than 0"))?;
+                    parse_int(v)
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| ReplyError::new("ERR client-id should be greater than 0"))?;
                 }
                 "addr" | "laddr" | "user" | "type" => {}
                 "skipme" => {
@@ -557,11 +567,8 @@ fn command(args: &mut Args) -> Res {
         Ok(Reply::Array(names.iter().map(|n| cmd::lookup(n).map_or(Reply::NilArray, command_info)).collect()))
     } else if is(&sub, "docs") {
         let names = args.rest();
-        let specs: Vec<_> = if names.is_empty() {
-            cmd::all()
-        } else {
-            names.iter().filter_map(|n| cmd::lookup(n)).collect()
-        };
+        let specs: Vec<_> =
+            if names.is_empty() { cmd::all() } else { names.iter().filter_map(|n| cmd::lookup(n)).collect() };
         Ok(Reply::Map(
             specs
                 .into_iter()
@@ -581,7 +588,10 @@ fn command(args: &mut Args) -> Res {
         Ok(Reply::Array(cmd::all().into_iter().map(|s| Reply::text(s.name)).collect()))
     } else if is(&sub, "getkeys") {
         let rest = args.rest();
-        let spec = rest.first().and_then(|n| cmd::lookup(n)).ok_or_else(|| ReplyError::new("ERR Invalid command specified"))?;
+        let spec = rest
+            .first()
+            .and_then(|n| cmd::lookup(n))
+            .ok_or_else(|| ReplyError::new("ERR Invalid command specified"))?;
         if !spec.arity_ok(rest.len()) {
             return Err(ReplyError::new("ERR Invalid number of arguments specified for command"));
         }
