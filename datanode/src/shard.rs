@@ -299,7 +299,7 @@ impl Shard {
             keyspace.update(key, |entry| {
                 entry.join(ctx, part, &delta.dots, false);
                 if *compact_eagerly {
-                    entry.compact();
+                    entry.compact_touched(part);
                 }
             });
         }
@@ -389,9 +389,12 @@ impl Shard {
     /// Flushes everything this region has seen: a DEL of every key, shipped as one delta.
     pub fn flush(&mut self) {
         let mut delta = Delta::new();
-        for key in self.keyspace.keys() {
-            self.delete_delta(&key, &mut delta);
+        let mut observed = Vec::new();
+        for (key, entry) in self.keyspace.iter() {
+            entry.observed(&mut observed);
+            delta.put_new(Bytes::copy_from_slice(key), entry.remove_delta());
         }
+        delta.observe(observed);
         if !delta.is_empty() {
             let tag = self.mint();
             delta.observe([tag.dot]);

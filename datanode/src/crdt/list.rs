@@ -272,6 +272,24 @@ impl List {
         }
     }
 
+    pub fn for_each_tag_mut(&mut self, f: &mut dyn FnMut(&mut Tag)) {
+        for e in self.elems.values_mut() {
+            for t in e.id.iter_mut() {
+                f(t);
+            }
+            e.value.for_each_tag_mut(f);
+        }
+    }
+
+    /// Compacts only the elements `part` mentions: a write must not cost the whole list.
+    pub fn compact_touched(&mut self, part: &List) {
+        for pos in part.elems.keys() {
+            if let Some(e) = self.elems.get_mut(pos) {
+                e.value.compact();
+            }
+        }
+    }
+
     pub fn compact(&mut self) {
         for e in self.elems.values_mut() {
             e.value.compact();

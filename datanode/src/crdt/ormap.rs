@@ -99,6 +99,18 @@ impl<T: Value> OrMap<T> {
         self.fields.values().filter(|c| c.is_live()).count()
     }
 
+    /// Compacts only the fields `part` mentions.
+    pub fn compact_touched(&mut self, part: &OrMap<T>) {
+        for f in part.fields.keys() {
+            if let Some(cell) = self.fields.get_mut(f) {
+                cell.compact();
+                if cell.is_void() {
+                    self.fields.remove(f);
+                }
+            }
+        }
+    }
+
     pub fn compact(&mut self) {
         self.fields.retain(|_, cell| {
             cell.compact();

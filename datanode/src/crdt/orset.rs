@@ -101,6 +101,20 @@ impl OrSet {
         }
     }
 
+    /// Compacts only the members `part` mentions.
+    pub fn compact_touched(&mut self, part: &OrSet) {
+        for m in part.members.keys() {
+            if let Some(adds) = self.members.get_mut(m) {
+                if adds.len() > 1 {
+                    if let Some(best) = adds.iter().max().copied() {
+                        adds.clear();
+                        adds.push(best);
+                    }
+                }
+            }
+        }
+    }
+
     pub fn compact(&mut self) {
         for adds in self.members.values_mut() {
             if adds.len() > 1 {

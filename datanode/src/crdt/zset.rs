@@ -127,6 +127,12 @@ impl ZSet {
         self.map.compact();
     }
 
+    /// Every atom tag of every member, for giving each atom of a fresh delta its own dot.
+    /// Scores do not depend on tags, so the index stays valid.
+    pub fn for_each_tag_mut(&mut self, f: &mut dyn FnMut(&mut Tag)) {
+        self.map.for_each_tag_mut(f);
+    }
+
     pub fn unseen_by(&self, seen: &dyn Seen) -> Self {
         ZSet { map: self.map.unseen_by(seen), index: BTreeSet::new() }
     }

@@ -49,7 +49,53 @@ pub enum Content {
     List(Box<List>),
 }
 
+/// A member, field or element a delta part names.
+pub enum Mention {
+    Member(Bytes),
+    Pos(crate::crdt::list::Pos),
+}
+
 impl Content {
+    /// What this (delta) content names.
+    fn mentions(&self, out: &mut Vec<Mention>) {
+        match self {
+            Content::Str(_) => {}
+            Content::Hash(m) => out.extend(m.iter().map(|(f, _)| Mention::Member(f.clone()))),
+            Content::Set(s) => out.extend(s.iter().map(|(m, _)| Mention::Member(m.clone()))),
+            Content::ZSet(z) => out.extend(z.map().iter().map(|(m, _)| Mention::Member(m.clone()))),
+            Content::List(l) => out.extend(l.iter().map(|(p, _)| Mention::Pos(p.clone()))),
+        }
+    }
+
+    /// Puts back an empty marker for every mention that a join dropped.
+    fn restore_mentions(&mut self, mentions: Vec<Mention>) {
+        for m in mentions {
+            match (&mut *self, m) {
+                (Content::Hash(map), Mention::Member(f)) => {
+                    if map.get(&f).is_none() {
+                        map.put_delta(f, Cell::default());
+                    }
+                }
+                (Content::Set(set), Mention::Member(m)) => {
+                    if set.adds(&m).is_none() {
+                        set.remove_delta(m);
+                    }
+                }
+                (Content::ZSet(z), Mention::Member(m)) => {
+                    if z.cell(&m).is_none() {
+                        z.put_delta(m, Cell::default());
+                    }
+                }
+                (Content::List(l), Mention::Pos(p)) => {
+                    if l.get(&p).is_none() {
+                        l.remove_delta(p);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     pub fn kind(&self) -> Kind {
         match self {
             Content::Str(_) => Kind::Str,
@@ -164,7 +210,20 @@ impl Content {
             Content::Str(c) => c.for_each_tag_mut(f),
             Content::Hash(m) => m.for_each_tag_mut(f),
             Content::Set(s) => s.for_each_tag_mut(f),
-            Content::ZSet(_) | Content::List(_) => {}
+            Content::List(l) => l.for_each_tag_mut(f),
+            Content::ZSet(_) => {}
+        }
+    }
+
+    /// Compacts only what `part` (a delta just joined) mentions.
+    pub fn compact_touched(&mut self, part: &Content) {
+        match (self, part) {
+            (Content::Str(c), Content::Str(_)) => c.compact(),
+            (Content::Hash(m), Content::Hash(p)) => m.compact_touched(p),
+            (Content::Set(s), Content::Set(p)) => s.compact_touched(p),
+            (Content::List(l), Content::List(p)) => l.compact_touched(p),
+            (Content::ZSet(z), Content::ZSet(_)) => z.compact(),
+            _ => {}
         }
     }
 
@@ -255,6 +314,36 @@ impl Entry {
         self.contents.sort_by_key(Content::kind);
     }
 
+    /// Joins two delta parts into one. Unlike a state join, everything either part names is
+    /// kept, even with no atoms left: that empty marker is what makes a replica visit the
+    /// member, field or element whose atoms the delta's dots remove.
+    pub fn merge_delta(&mut self, my_seen: &dyn Seen, other: &Entry, their_seen: &dyn Seen) {
+        let mut named: Vec<(Kind, Vec<Mention>)> = Vec::new();
+        for c in self.contents.iter().chain(other.contents.iter()) {
+            let list = match named.iter_mut().find(|(k, _)| *k == c.kind()) {
+                Some((_, l)) => l,
+                None => {
+                    named.push((c.kind(), Vec::new()));
+                    match named.last_mut() {
+                        Some((_, l)) => l,
+                        None => continue,
+                    }
+                }
+            };
+            c.mentions(list);
+        }
+        self.join(my_seen, other, their_seen, false);
+        for (kind, mentions) in named {
+            if !self.contents.iter().any(|c| c.kind() == kind) {
+                self.contents.push(Content::empty(kind));
+            }
+            if let Some(c) = self.contents.iter_mut().find(|c| c.kind() == kind) {
+                c.restore_mentions(mentions);
+            }
+        }
+        self.contents.sort_by_key(Content::kind);
+    }
+
     /// A whole-state join against a side that does not hold this key at all.
     pub fn join_absent(&mut self, my_seen: &dyn Seen, their_seen: &dyn Seen) {
         self.join(my_seen, &Entry::default(), their_seen, true);
@@ -263,6 +352,18 @@ impl Entry {
     pub fn compact(&mut self) {
         for c in self.contents.iter_mut() {
             c.compact();
+        }
+        self.contents.retain(|c| !c.is_void());
+        self.ttl.compact();
+    }
+
+    /// Compacts what a just-joined delta part touched, not the whole entry: a write to a big
+    /// collection stays proportional to the write.
+    pub fn compact_touched(&mut self, part: &Entry) {
+        for p in &part.contents {
+            if let Some(c) = self.contents.iter_mut().find(|c| c.kind() == p.kind()) {
+                c.compact_touched(p);
+            }
         }
         self.contents.retain(|c| !c.is_void());
         self.ttl.compact();

@@ -6,7 +6,7 @@ use crate::cmd::testing::bulk;
 use crate::resp::Reply;
 
 fn with_scores(items: &[(&str, f64)]) -> Reply {
-    Reply::Array(items.iter().flat_map(|(m, s)| [bulk(m), Reply::Double(*s)]).collect())
+    Reply::Pairs(items.iter().map(|(m, s)| (bulk(m), Reply::Double(*s))).collect())
 }
 
 fn all(r: &mut Regions, key: &str) -> Reply {
@@ -138,11 +138,11 @@ fn zpopmin_in_both_regions_removes_once() {
     let mut r = Regions::new();
     r.a(&["ZADD", "z", "1", "m", "2", "n"]);
     r.sync();
-    assert_eq!(r.a(&["ZPOPMIN", "z"]), with_scores(&[("m", 1.0)]));
-    assert_eq!(r.b(&["ZPOPMIN", "z"]), with_scores(&[("m", 1.0)]));
+    assert_eq!(r.a(&["ZPOPMIN", "z", "1"]), with_scores(&[("m", 1.0)]));
+    assert_eq!(r.b(&["ZPOPMIN", "z", "1"]), with_scores(&[("m", 1.0)]));
     r.sync();
     assert_eq!(all(&mut r, "z"), with_scores(&[("n", 2.0)]));
-    assert_eq!(r.a(&["ZPOPMAX", "z"]), with_scores(&[("n", 2.0)]));
+    assert_eq!(r.a(&["ZPOPMAX", "z"]), Reply::Array(vec![bulk("n"), Reply::Double(2.0)]));
     r.sync();
     assert_eq!(r.both(&["ZCARD", "z"]), Reply::Int(0));
     assert_eq!(r.a.dbsize(), 0);
@@ -198,4 +198,59 @@ fn zremrangebyscore_removes_only_what_it_saw() {
     assert_eq!(r.b(&["ZADD", "z", "1.5", "c"]), Reply::Int(1));
     r.sync();
     assert_eq!(all(&mut r, "z"), with_scores(&[("c", 1.5)]));
+}
+
+/// The index (ZRANGE) agrees with the member scores (ZSCORE) and is in Redis order.
+fn check_index(r: &mut Regions, key: &str) {
+    for shard in [&mut r.a, &mut r.b] {
+        let Reply::Pairs(pairs) = crate::cmd::testing::run(shard, &["ZRANGE", key, "0", "-1", "WITHSCORES"]) else {
+            panic!("not pairs")
+        };
+        let mut last: Option<(f64, Vec<u8>)> = None;
+        for (m, s) in &pairs {
+            let (Reply::Bulk(m), Reply::Double(s)) = (m, s) else { panic!("bad pair") };
+            let name = std::str::from_utf8(m).expect("utf8");
+            assert_eq!(crate::cmd::testing::run(shard, &["ZSCORE", key, name]), Reply::Double(*s));
+            let here = (*s, m.to_vec());
+            if let Some(prev) = &last {
+                assert!(prev.0 < here.0 || (prev.0 == here.0 && prev.1 < here.1), "index out of order");
+            }
+            last = Some(here);
+        }
+        assert_eq!(crate::cmd::testing::run(shard, &["ZCARD", key]), Reply::Int(pairs.len() as i64));
+    }
+}
+
+#[test]
+fn random_concurrent_writes_converge() {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    for seed in 0..40u64 {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut r = Regions::new();
+        for round in 0..60 {
+            let member = format!("m{}", rng.gen_range(0..6));
+            let score = format!("{}", rng.gen_range(-3..4));
+            let words: Vec<&str> = match rng.gen_range(0..7) {
+                0 => vec!["ZADD", "z", &score, &member],
+                1 => vec!["ZINCRBY", "z", &score, &member],
+                2 => vec!["ZREM", "z", &member],
+                3 => vec!["ZPOPMIN", "z"],
+                4 => vec!["ZADD", "z", "GT", "CH", &score, &member],
+                5 => vec!["ZREMRANGEBYSCORE", "z", "-1", "1"],
+                _ => vec!["ZUNIONSTORE", "z", "1", "z", "WEIGHTS", "2"],
+            };
+            let reply = if rng.gen_bool(0.5) { r.a(&words) } else { r.b(&words) };
+            assert!(!reply.is_error(), "seed {seed} round {round}: {words:?} -> {reply:?}");
+            match rng.gen_range(0..6) {
+                0 => r.a_to_b(),
+                1 => r.b_to_a(),
+                _ => {}
+            }
+        }
+        r.sync();
+        let ra = r.a(&["ZRANGE", "z", "0", "-1", "WITHSCORES"]);
+        assert_eq!(ra, r.b(&["ZRANGE", "z", "0", "-1", "WITHSCORES"]), "seed {seed}");
+        check_index(&mut r, "z");
+    }
 }

@@ -164,18 +164,14 @@ pub fn store(shard: &mut Shard, dst: &Bytes, items: Vec<Scored>) -> usize {
     stored
 }
 
-/// Members, each followed by its score if `withscores`. Redis 7.0 sends this flat in RESP2
-/// and as [member, score] pairs in RESP3; `Reply` has no shape for the latter, so RESP3
-/// clients get the flat form too (scores as RESP3 doubles).
+/// Members, with their scores if `withscores`: flat in RESP2, [member, score] pairs in RESP3,
+/// as Redis 7.0 sends them.
 pub fn scored_reply(items: Vec<Scored>, withscores: bool) -> Reply {
-    let mut out = Vec::with_capacity(items.len() * if withscores { 2 } else { 1 });
-    for (member, score) in items {
-        out.push(Reply::Bulk(member));
-        if withscores {
-            out.push(Reply::Double(score));
-        }
+    if withscores {
+        Reply::Pairs(items.into_iter().map(|(m, s)| (Reply::Bulk(m), Reply::Double(s))).collect())
+    } else {
+        Reply::Array(items.into_iter().map(|(m, _)| Reply::Bulk(m)).collect())
     }
-    Reply::Array(out)
 }
 
 #[cfg(test)]

@@ -195,3 +195,26 @@ fn lex_from_max<'a>(z: &'a ZSet, r: &'a LexRange) -> Box<dyn Iterator<Item = &'a
 pub fn count_lex(z: &ZSet, r: &LexRange) -> usize {
     lex_members(z, r).take_while(|(_, m)| r.lte_max(m)).count()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_bounds_normalise_like_redis() {
+        assert_eq!(rank_bounds(0, -1, 5), Some((0, 4)));
+        assert_eq!(rank_bounds(-2, 100, 5), Some((3, 4)));
+        assert_eq!(rank_bounds(-100, 0, 5), Some((0, 0)));
+        assert_eq!(rank_bounds(3, 1, 5), None);
+        assert_eq!(rank_bounds(5, 9, 5), None);
+        assert_eq!(rank_bounds(0, -1, 0), None);
+        assert_eq!(rank_bounds(i64::MIN, i64::MAX, 3), Some((0, 2)));
+    }
+
+    #[test]
+    fn next_up_steps_past_a_score() {
+        assert!(next_up(1.0) > 1.0 && next_up(-1.0) > -1.0);
+        assert!(next_up(0.0) > 0.0 && next_up(-0.0) > 0.0);
+        assert_eq!(next_up(f64::MAX), f64::INFINITY);
+    }
+}

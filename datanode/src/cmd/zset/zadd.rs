@@ -188,15 +188,11 @@ mod tests {
         assert_eq!(run(&mut s, &["ZADD", "z", "LT", "CH", "9", "a", "1", "b"]), Reply::Int(1));
         assert_eq!(
             run(&mut s, &["ZRANGE", "z", "0", "-1", "WITHSCORES"]),
-            Reply::Array(vec![
-                Reply::text("b"),
-                Reply::Double(1.0),
-                Reply::text("c"),
-                Reply::Double(3.0),
-                Reply::text("a"),
-                Reply::Double(5.0),
-                Reply::text("e"),
-                Reply::Double(9.0),
+            Reply::Pairs(vec![
+                (Reply::text("b"), Reply::Double(1.0)),
+                (Reply::text("c"), Reply::Double(3.0)),
+                (Reply::text("a"), Reply::Double(5.0)),
+                (Reply::text("e"), Reply::Double(9.0)),
             ])
         );
         assert_eq!(run(&mut s, &["ZADD", "missing", "XX", "1", "a"]), Reply::Int(0));

@@ -40,10 +40,11 @@ fn pop(args: &mut Args, shard: &mut Shard, max: bool) -> CmdResult {
     if args.remaining() > 1 {
         return Err(ReplyError::syntax());
     }
-    let count = match args.next() {
+    let given = args.next();
+    let count = match &given {
         None => 1,
         Some(c) => {
-            let n = parse_int(&c)
+            let n = parse_int(c)
                 .filter(|n| *n >= 0)
                 .ok_or_else(|| ReplyError::new("ERR value is out of range, must be positive"))?;
             usize::try_from(n).unwrap_or(usize::MAX)
@@ -57,6 +58,10 @@ fn pop(args: &mut Args, shard: &mut Shard, max: bool) -> CmdResult {
         z.ordered().take(count).map(pair).collect()
     };
     commit_changes(shard, &key, popped.iter().map(|(m, _)| (m.clone(), Change::Remove)).collect());
+    if given.is_none() {
+        // Without a count Redis 7.0 sends [member, score] flat in RESP3 too.
+        return Ok(Reply::Array(popped.into_iter().flat_map(|(m, s)| [Reply::Bulk(m), Reply::Double(s)]).collect()));
+    }
     Ok(scored_reply(popped, true))
 }
 
@@ -66,16 +71,20 @@ mod tests {
     use crate::cmd::testing::{run, shard};
     use crate::resp::Reply;
 
-    fn with_scores(items: &[(&str, f64)]) -> Reply {
+    fn flat(items: &[(&str, f64)]) -> Reply {
         Reply::Array(items.iter().flat_map(|(m, s)| [Reply::text(m), Reply::Double(*s)]).collect())
+    }
+
+    fn with_scores(items: &[(&str, f64)]) -> Reply {
+        Reply::Pairs(items.iter().map(|(m, s)| (Reply::text(m), Reply::Double(*s))).collect())
     }
 
     #[test]
     fn pops() {
         let mut s = shard();
         run(&mut s, &["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"]);
-        assert_eq!(run(&mut s, &["ZPOPMIN", "z"]), with_scores(&[("a", 1.0)]));
-        assert_eq!(run(&mut s, &["ZPOPMAX", "z"]), with_scores(&[("d", 4.0)]));
+        assert_eq!(run(&mut s, &["ZPOPMIN", "z"]), flat(&[("a", 1.0)]));
+        assert_eq!(run(&mut s, &["ZPOPMAX", "z"]), flat(&[("d", 4.0)]));
         assert_eq!(run(&mut s, &["ZPOPMIN", "z", "0"]), Reply::Array(vec![]));
         assert_eq!(run(&mut s, &["ZPOPMAX", "z", "1"]), with_scores(&[("c", 3.0)]));
         assert_eq!(run(&mut s, &["ZADD", "z", "5", "e"]), Reply::Int(1));

@@ -83,11 +83,11 @@ mod tests {
         run(&mut s, &["ZADD", "z", "1.5", "a"]);
         assert_eq!(
             run(&mut s, &["ZRANDMEMBER", "z", "-2", "withscores"]),
-            Reply::Array(vec![bulk("a"), Reply::Double(1.5), bulk("a"), Reply::Double(1.5)])
+            Reply::Pairs(vec![(bulk("a"), Reply::Double(1.5)), (bulk("a"), Reply::Double(1.5))])
         );
         assert_eq!(
             run(&mut s, &["ZRANDMEMBER", "z", "5", "WITHSCORES"]),
-            Reply::Array(vec![bulk("a"), Reply::Double(1.5)])
+            Reply::Pairs(vec![(bulk("a"), Reply::Double(1.5))])
         );
     }
 

@@ -186,7 +186,7 @@ mod tests {
     use crate::shard::Shard;
 
     fn with_scores(items: &[(&str, f64)]) -> Reply {
-        Reply::Array(items.iter().flat_map(|(m, s)| [Reply::text(m), Reply::Double(*s)]).collect())
+        Reply::Pairs(items.iter().map(|(m, s)| (Reply::text(m), Reply::Double(*s))).collect())
     }
 
     fn sample() -> Shard {
