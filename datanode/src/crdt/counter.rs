@@ -83,7 +83,8 @@ pub struct CounterValue {
 }
 
 /// Boxed and optional: most strings, fields and scores are never incremented, and this
-/// keeps an untouched counter at one pointer.
+/// keeps an untouched counter at one pointer (a bare `Vec` would take three).
+#[allow(clippy::box_collection)]
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Counter {
     entries: Option<Box<Vec<CounterEntry>>>,

@@ -30,10 +30,14 @@ impl PartialOrd for Score {
 }
 
 /// The score a member's cell stands for: the written score plus surviving increments.
+///
+/// Concurrent increments of +inf and -inf would sum to NaN, which Redis never stores; like
+/// Redis's own aggregation of inf and -inf, that reads as 0.
 pub fn score_of(cell: &Cell<f64>) -> f64 {
     let base = cell.reg.get().copied().unwrap_or(0.0);
     let c = cell.counter();
-    base + c.int as f64 + c.float
+    let score = base + c.int as f64 + c.float;
+    if score.is_nan() { 0.0 } else { score }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -125,6 +129,12 @@ impl ZSet {
 
     pub fn compact(&mut self) {
         self.map.compact();
+    }
+
+    /// Compacts only the members `part` (a delta just joined) mentions, so a write to a large
+    /// sorted set costs O(members written). Compaction never changes a score: the index holds.
+    pub fn compact_touched(&mut self, part: &ZSet) {
+        self.map.compact_touched(&part.map);
     }
 
     /// Every atom tag of every member, for giving each atom of a fresh delta its own dot.

@@ -71,26 +71,12 @@ impl Content {
     fn restore_mentions(&mut self, mentions: Vec<Mention>) {
         for m in mentions {
             match (&mut *self, m) {
-                (Content::Hash(map), Mention::Member(f)) => {
-                    if map.get(&f).is_none() {
-                        map.put_delta(f, Cell::default());
-                    }
+                (Content::Hash(map), Mention::Member(f)) if map.get(&f).is_none() => {
+                    map.put_delta(f, Cell::default());
                 }
-                (Content::Set(set), Mention::Member(m)) => {
-                    if set.adds(&m).is_none() {
-                        set.remove_delta(m);
-                    }
-                }
-                (Content::ZSet(z), Mention::Member(m)) => {
-                    if z.cell(&m).is_none() {
-                        z.put_delta(m, Cell::default());
-                    }
-                }
-                (Content::List(l), Mention::Pos(p)) => {
-                    if l.get(&p).is_none() {
-                        l.remove_delta(p);
-                    }
-                }
+                (Content::Set(set), Mention::Member(m)) if set.adds(&m).is_none() => set.remove_delta(m),
+                (Content::ZSet(z), Mention::Member(m)) if z.cell(&m).is_none() => z.put_delta(m, Cell::default()),
+                (Content::List(l), Mention::Pos(p)) if l.get(&p).is_none() => l.remove_delta(p),
                 _ => {}
             }
         }
@@ -211,7 +197,7 @@ impl Content {
             Content::Hash(m) => m.for_each_tag_mut(f),
             Content::Set(s) => s.for_each_tag_mut(f),
             Content::List(l) => l.for_each_tag_mut(f),
-            Content::ZSet(_) => {}
+            Content::ZSet(z) => z.for_each_tag_mut(f),
         }
     }
 
@@ -222,7 +208,7 @@ impl Content {
             (Content::Hash(m), Content::Hash(p)) => m.compact_touched(p),
             (Content::Set(s), Content::Set(p)) => s.compact_touched(p),
             (Content::List(l), Content::List(p)) => l.compact_touched(p),
-            (Content::ZSet(z), Content::ZSet(_)) => z.compact(),
+            (Content::ZSet(z), Content::ZSet(p)) => z.compact_touched(p),
             _ => {}
         }
     }

@@ -19,6 +19,8 @@ const NOW: u64 = 1_700_000_000_000;
 #[derive(Clone, Debug)]
 enum Op {
     Write(Vec<String>),
+    /// Several writes in one MULTI/EXEC: they ship as one delta.
+    Txn(Vec<Vec<String>>),
     /// Deliver the `n`-th delta produced so far (mod count) to this replica.
     Deliver(usize),
 }
@@ -54,9 +56,10 @@ fn write_op() -> impl Strategy<Value = Vec<String>> {
 fn ops() -> impl Strategy<Value = Vec<(usize, Op)>> {
     let op = prop_oneof![
         3 => write_op().prop_map(Op::Write),
+        1 => proptest::collection::vec(write_op(), 2..5).prop_map(Op::Txn),
         2 => any::<usize>().prop_map(Op::Deliver),
     ];
-    proptest::collection::vec((0usize..3, op), 1..60)
+    proptest::collection::vec((0usize..3, op), 1..100)
 }
 
 struct Replica {
@@ -112,7 +115,7 @@ fn observe(shard: &mut Shard) -> Vec<String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
     #[test]
     fn replicas_converge_whatever_the_delivery_order(script in ops(), seed in any::<u64>()) {
@@ -124,6 +127,17 @@ proptest! {
                     let r = &mut replicas[at];
                     run(&mut r.shard, &words);
                     all.extend(r.out.lock().drain(..));
+                }
+                Op::Txn(writes) => {
+                    let r = &mut replicas[at];
+                    r.shard.begin_txn();
+                    for words in &writes {
+                        run(&mut r.shard, words);
+                    }
+                    r.shard.end_txn();
+                    let shipped: Vec<Delta> = r.out.lock().drain(..).collect();
+                    prop_assert!(shipped.len() <= 1, "a transaction ships as one delta");
+                    all.extend(shipped);
                 }
                 Op::Deliver(n) if !all.is_empty() => {
                     let d = all[n % all.len()].clone();
