@@ -90,6 +90,11 @@ impl Shard {
         self.sink = sink;
     }
 
+    /// True when no other replica exists: no concurrent write can ever arrive.
+    pub fn standalone(&self) -> bool {
+        self.compact_eagerly
+    }
+
     pub fn identity(&self) -> Identity {
         self.id
     }
@@ -224,34 +229,39 @@ impl Shard {
     /// sharing a dot could not be removed apart once deltas arrive out of order (an HDEL of
     /// one field would also drop a sibling field written by the same HSET).
     fn give_atoms_own_dots(&mut self, delta: &mut Delta) {
+        /// Up to this many atoms are checked by a linear scan; bigger deltas use a set.
+        const LINEAR: usize = 8;
         let actor = self.id.actor;
-        let mut taken = std::collections::HashSet::new();
+        let mut few: smallvec::SmallVec<[Dot; LINEAR]> = smallvec::SmallVec::new();
+        let mut many = std::collections::HashSet::new();
         let mut fresh = Vec::new();
         let counter = &mut self.counter;
-        let mut first: Option<Dot> = None;
         for (_, part) in delta.entries.iter_mut() {
             part.for_each_tag_mut(&mut |tag: &mut Tag| {
                 if tag.dot.actor != actor {
                     return;
                 }
-                // Most deltas carry one or two atoms: only a second one needs the set.
-                let dup = match first {
-                    None => {
-                        first = Some(tag.dot);
-                        false
+                let dup = if many.is_empty() && few.len() < LINEAR {
+                    let dup = few.contains(&tag.dot);
+                    if !dup {
+                        few.push(tag.dot);
                     }
-                    Some(f) => {
-                        if taken.is_empty() {
-                            taken.insert(f);
-                        }
-                        !taken.insert(tag.dot)
+                    dup
+                } else {
+                    if many.is_empty() {
+                        many.extend(few.iter().copied());
                     }
+                    !many.insert(tag.dot)
                 };
                 if dup {
                     *counter += 1;
                     tag.dot = Dot::new(actor, *counter);
                     fresh.push(tag.dot);
-                    taken.insert(tag.dot);
+                    if many.is_empty() && few.len() < LINEAR {
+                        few.push(tag.dot);
+                    } else {
+                        many.insert(tag.dot);
+                    }
                 }
             });
         }

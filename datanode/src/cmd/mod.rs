@@ -16,8 +16,9 @@ pub mod strings;
 pub mod util;
 pub mod zset;
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
+
+use hashbrown::HashMap;
 
 pub use args::Args;
 

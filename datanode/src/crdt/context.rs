@@ -23,6 +23,13 @@ impl CausalContext {
     }
 
     pub fn insert(&mut self, dot: Dot) {
+        // The common case: the next dot of a known actor.
+        if let Some(max) = self.vv.get_mut(&dot.actor) {
+            if dot.counter == *max + 1 && self.cloud.is_empty() {
+                *max = dot.counter;
+                return;
+            }
+        }
         let max = self.vv.entry(dot.actor).or_insert(0);
         if dot.counter == *max + 1 {
             *max = dot.counter;

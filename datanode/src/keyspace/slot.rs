@@ -2,16 +2,26 @@
 
 pub const SLOTS: usize = 16384;
 
-/// CRC16-CCITT (XMODEM), the polynomial Redis Cluster uses.
-fn crc16(data: &[u8]) -> u16 {
-    let mut crc: u16 = 0;
-    for &byte in data {
-        crc ^= u16::from(byte) << 8;
-        for _ in 0..8 {
+/// CRC16-CCITT (XMODEM), the polynomial Redis Cluster uses, one table step per byte: every
+/// key lookup hashes its slot, so this sits on the hot path.
+const CRC16_TABLE: [u16; 256] = {
+    let mut table = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut crc = (i as u16) << 8;
+        let mut bit = 0;
+        while bit < 8 {
             crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
+            bit += 1;
         }
+        table[i] = crc;
+        i += 1;
     }
-    crc
+    table
+};
+
+fn crc16(data: &[u8]) -> u16 {
+    data.iter().fold(0u16, |crc, &b| (crc << 8) ^ CRC16_TABLE[usize::from((crc >> 8) as u8 ^ b)])
 }
 
 /// The part of a key that is hashed: the content of the first non-empty `{...}`, if any.

@@ -197,10 +197,12 @@ impl Session {
         shard.set_now(now_ms());
         let mut flow = Flow::Next;
         let mut last = None;
+        let mut count = 0;
         while let Some(req) = pending.pop_front() {
             if req.is_empty() {
                 continue;
             }
+            count += 1;
             last = Some(req[0].clone());
             flow = self.dispatch(req, &mut shard);
             if !matches!(flow, Flow::Next) || self.out.len() >= FLUSH_AT {
@@ -209,6 +211,8 @@ impl Session {
         }
         server.wake_blocked(&mut shard);
         drop(shard);
+        // Counted once per batch: a shared counter bumped per command bounces between cores.
+        server.stats.total_commands.fetch_add(count, Ordering::Relaxed);
         if let Some(name) = last {
             let mut info = self.handle.info.lock();
             info.last_active = Instant::now();
@@ -222,7 +226,6 @@ impl Session {
     }
 
     fn dispatch(&mut self, req: Vec<Bytes>, shard: &mut Shard) -> Flow {
-        self.server.stats.total_commands.fetch_add(1, Ordering::Relaxed);
         let Some(spec) = cmd::lookup(&req[0]) else {
             self.fail_in_multi();
             self.reply(cmd::unknown_command(&req).into());

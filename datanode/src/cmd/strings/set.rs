@@ -67,6 +67,14 @@ pub fn store(shard: &mut Shard, key: &Bytes, value: Bytes, ttl: TtlChange) {
             return;
         }
     }
+    // Alone (no replica, no peer) an explicit "no expiry" can never meet a concurrent
+    // deadline, so a key without TTL needs none written.
+    let ttl = match ttl {
+        TtlChange::Clear if shard.standalone() && shard.keyspace().get(key).is_none_or(|e| e.ttl.is_empty()) => {
+            TtlChange::Keep
+        }
+        other => other,
+    };
     write_one(shard, key, Kind::Str, |tag, entry, part, observed| {
         let cell = match entry.and_then(|e| e.content(Kind::Str)) {
             Some(Content::Str(c)) => c.clone(),
@@ -121,8 +129,10 @@ fn run_set(args: &mut Args, shard: &mut Shard) -> CmdResult {
         ttl_given = true;
     }
     let old = if get { super::get_string(shard, &key)? } else { None };
-    let exists = shard.lookup(&key, crate::shard::Access::Read).is_some();
-    let skip = (nx && exists) || (xx && !exists);
+    let skip = (nx || xx) && {
+        let exists = shard.lookup(&key, crate::shard::Access::Read).is_some();
+        (nx && exists) || (xx && !exists)
+    };
     if !skip {
         store(shard, &key, value, ttl);
     }
