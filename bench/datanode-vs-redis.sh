@@ -6,6 +6,7 @@
 #        N (default 100000)      requests per redis-benchmark run
 #        CLIENTS (default 50)    redis-benchmark connections
 #        KEYSPACE (default 100000) redis-benchmark -r
+#        TESTS (default set,get,incr,hset,sadd,zadd,lpush) redis-benchmark -t names
 #        MEM_KEYS (default 1000000) keys loaded for the memory figure (64-byte values)
 #        REDIS_PORT / MERIDIAN_PORT (defaults 7201 / 7202; the next free port is used if taken)
 #        SKIP_BUILD=1            use the existing target/release/meridian-datanode
@@ -17,7 +18,7 @@ CLIENTS=${CLIENTS:-50}
 KEYSPACE=${KEYSPACE:-100000}
 MEM_KEYS=${MEM_KEYS:-1000000}
 VALUE_SIZE=64
-TESTS=(set get incr hset sadd zadd lpush)
+IFS=, read -r -a TESTS <<<"${TESTS:-set,get,incr,hset,sadd,zadd,lpush}"
 PIPELINES=(1 16)
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -134,8 +135,8 @@ run_one() {
     awk -F'"' -v t="${test^^}" '$2 == t {print $4}' <<<"$csv"
 }
 
-declare -A results
-declare -A failed # "server test -P n" -> rounds that failed
+declare -A results=()
+declare -A failed=() # "server test -P n" -> rounds that failed
 errors=()
 for round in $(seq "$ROUNDS"); do
     log "round $round/$ROUNDS"
@@ -168,7 +169,7 @@ resp_stream() {
     }'
 }
 
-declare -A mem
+declare -A mem=()
 measure_memory() {
     local server=$1 port=$2 pid=$3 before after dbsize pipe_out
     sleep 1

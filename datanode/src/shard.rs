@@ -211,8 +211,10 @@ impl Shard {
             return;
         }
         self.give_atoms_own_dots(&mut delta);
-        self.join_delta(&delta);
-        self.drop_orphan_ttls(&mut delta);
+        let orphans = self.join_delta(&delta);
+        if !orphans.is_empty() {
+            self.drop_orphan_ttls(orphans, &mut delta);
+        }
         self.stats.deltas_committed += 1;
         match &mut self.txn {
             Some(txn) => txn.absorb(delta),
@@ -272,20 +274,18 @@ impl Shard {
 
     /// A key whose last element a local write removed is gone, TTL included, as in Redis:
     /// the TTL atoms it still holds are removed in the same delta, so the removal ships too.
-    fn drop_orphan_ttls(&mut self, delta: &mut Delta) {
+    fn drop_orphan_ttls(&mut self, orphans: Vec<Bytes>, delta: &mut Delta) {
         let mut extra = Delta::new();
-        for (key, _) in &delta.entries {
-            if let Some(entry) = self.keyspace.get(key) {
-                if !entry.is_visible() && !entry.ttl.is_empty() {
-                    let mut observed = Vec::new();
-                    entry.ttl.observed(&mut observed);
-                    extra.observe(observed);
-                    extra.put(key.clone(), Entry::default());
-                }
+        for key in orphans {
+            if let Some(entry) = self.keyspace.get(&key) {
+                let mut observed = Vec::new();
+                entry.ttl.observed(&mut observed);
+                extra.observe(observed);
+                extra.put(key, Entry::default());
             }
         }
         if !extra.is_empty() {
-            self.join_delta(&extra);
+            let _ = self.join_delta(&extra);
             delta.absorb(extra);
         }
     }
@@ -299,17 +299,23 @@ impl Shard {
                 }
             }
         }
-        self.join_delta(delta);
+        // A peer's delta already carries its own TTL removals.
+        let _orphans = self.join_delta(delta);
         self.stats.deltas_applied += 1;
     }
 
-    fn join_delta(&mut self, delta: &Delta) {
+    /// Joins a delta into the state. Returns the keys it left with a TTL but no content.
+    fn join_delta(&mut self, delta: &Delta) -> Vec<Bytes> {
         let Shard { keyspace, ctx, compact_eagerly, .. } = self;
+        let mut orphans = Vec::new();
         for (key, part) in &delta.entries {
             keyspace.update(key, |entry| {
                 entry.join(ctx, part, &delta.dots, false);
                 if *compact_eagerly {
                     entry.compact_touched(part);
+                }
+                if !entry.ttl.is_empty() && !entry.is_visible() {
+                    orphans.push(key.clone());
                 }
             });
         }
@@ -320,6 +326,7 @@ impl Shard {
         for (key, _) in &delta.entries {
             self.touched(key);
         }
+        orphans
     }
 
     fn touched(&mut self, key: &Bytes) {

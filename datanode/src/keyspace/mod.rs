@@ -13,11 +13,15 @@ use hashbrown::HashMap;
 use entry::Entry;
 pub use slot::{SLOTS, SlotRange, slot_of};
 
-/// One map per hash slot, so a slot can be listed, moved or dropped on its own. Keys are
-/// exact-size boxes and entries are boxed: a table bucket is 24 bytes, which matters because
-/// tables run half empty after each power-of-two growth.
+/// A key as stored: up to 16 bytes inline in the table bucket (no pointer to chase when a
+/// probe compares keys), longer keys on the heap.
+pub type StoredKey = smallvec::SmallVec<[u8; 16]>;
+
+/// One map per hash slot, so a slot can be listed, moved or dropped on its own. Entries are
+/// boxed and short keys inline, so a bucket is 32 bytes: tables run half empty after each
+/// power-of-two growth, and big buckets would double what that costs.
 pub struct Keyspace {
-    slots: Vec<HashMap<Box<[u8]>, Box<Entry>>>,
+    slots: Vec<HashMap<StoredKey, Box<Entry>>>,
     visible: usize,
     /// (deadline ms, key) for every key with a deadline, earliest first.
     expires: BTreeSet<(u64, Bytes)>,
@@ -59,7 +63,7 @@ impl Keyspace {
                 let r = f(&mut entry);
                 let (vis, dl, void) = (entry.is_visible(), entry.ttl.deadline().map(|(d, _)| d), entry.is_void());
                 if !void {
-                    map.insert(Box::from(&key[..]), entry);
+                    map.insert(StoredKey::from_slice(key), entry);
                 }
                 (false, None, r, vis, dl, void)
             }

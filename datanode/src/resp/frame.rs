@@ -268,6 +268,38 @@ mod tests {
         assert!(split_args(b"\"a\"b").is_none());
     }
 
+    /// Inputs that once looked dangerous, kept as a regression corpus: each must parse,
+    /// wait, or fail with a protocol error, never panic or loop.
+    const CORPUS: &[&[u8]] = &[
+        b"*3\r\n$3\r\nSET\r\n$1\r\na\r\n$-1\r\n",
+        b"*1\r\n$0\r\n\r\n",
+        b"*-1\r\n*0\r\n",
+        b"*2\r\n$3\r\nGET\r\n$3\r\nab",
+        b"*1\r\n$9223372036854775807\r\n",
+        b"*1\r\n$-9223372036854775808\r\n",
+        b"*99999999999999999999\r\n",
+        b"*1\n$1\na\n",
+        b"\r\n\r\n\r\n",
+        b"\"\\x\"",
+        b"'\\'",
+        b"*1\r\n$1\r\nab\r\n",
+        b"$5\r\nhello\r\n",
+        b"\x00\x01\x02\r\n",
+    ];
+
+    #[test]
+    fn the_regression_corpus_never_panics() {
+        for input in CORPUS {
+            let mut buf = BytesMut::from(*input);
+            for _ in 0..16 {
+                match parse(&mut buf) {
+                    Ok(Some(_)) => continue,
+                    Ok(None) | Err(_) => break,
+                }
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn no_input_panics_and_progress_is_made(input in proptest::collection::vec(any::<u8>(), 0..512)) {

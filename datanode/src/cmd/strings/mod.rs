@@ -56,7 +56,9 @@ pub fn string_bytes(cell: &Cell<Bytes>) -> Bytes {
     let ctr = cell.counter();
     let base = cell.reg.get();
     if !ctr.live {
-        return base.cloned().unwrap_or_default();
+        // A copy, not a clone: cloning would turn the stored buffer into a shared one,
+        // adding a header to every value ever read and an atomic to every read after.
+        return base.map(|b| Bytes::copy_from_slice(b)).unwrap_or_default();
     }
     let (base_int, base_float) = match base {
         None => (Some(0i128), 0.0),

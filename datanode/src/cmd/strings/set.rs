@@ -67,15 +67,14 @@ pub fn store(shard: &mut Shard, key: &Bytes, value: Bytes, ttl: TtlChange) {
             return;
         }
     }
-    // Alone (no replica, no peer) an explicit "no expiry" can never meet a concurrent
-    // deadline, so a key without TTL needs none written.
-    let ttl = match ttl {
-        TtlChange::Clear if shard.standalone() && shard.keyspace().get(key).is_none_or(|e| e.ttl.is_empty()) => {
-            TtlChange::Keep
-        }
-        other => other,
-    };
+    let standalone = shard.standalone();
     write_one(shard, key, Kind::Str, |tag, entry, part, observed| {
+        // Alone (no replica, no peer) an explicit "no expiry" can never meet a concurrent
+        // deadline, so a key without TTL needs none written.
+        let ttl = match ttl {
+            TtlChange::Clear if standalone && entry.is_none_or(|e| e.ttl.is_empty()) => TtlChange::Keep,
+            other => other,
+        };
         let cell = match entry.and_then(|e| e.content(Kind::Str)) {
             Some(Content::Str(c)) => c.clone(),
             _ => Cell::default(),
