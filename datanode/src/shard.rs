@@ -47,8 +47,9 @@ pub struct Shard {
     /// Write sequence number of the last change to each WATCHed key, with its watcher count.
     watched: HashMap<Bytes, (usize, u64)>,
     write_seq: u64,
-    /// Keys that blocked clients wait on, and those written since the server last looked.
-    blocked: HashMap<Bytes, usize>,
+    /// Clients blocked on each key, longest-waiting first (Redis serves them in that order),
+    /// and the keys written since the server last looked.
+    blocked: HashMap<Bytes, std::collections::VecDeque<u64>>,
     woken: Vec<Bytes>,
     pub stats: Stats,
 }
@@ -446,17 +447,28 @@ impl Shard {
         self.touched(key);
     }
 
-    pub fn block_on(&mut self, key: &Bytes) {
-        *self.blocked.entry(key.clone()).or_insert(0) += 1;
+    /// Queues `client` behind the clients already blocked on `key`.
+    pub fn block_on(&mut self, key: &Bytes, client: u64) {
+        self.blocked.entry(key.clone()).or_default().push_back(client);
     }
 
-    pub fn unblock(&mut self, key: &Bytes) {
-        if let Some(n) = self.blocked.get_mut(key) {
-            *n -= 1;
-            if *n == 0 {
-                self.blocked.remove(key);
-            }
+    /// Takes `client` out of the queue of `key`. Returns whether others still wait there
+    /// (they must look again: data meant for the one leaving may be theirs now).
+    pub fn unblock(&mut self, key: &Bytes, client: u64) -> bool {
+        let Some(queue) = self.blocked.get_mut(key) else { return false };
+        queue.retain(|c| *c != client);
+        if queue.is_empty() {
+            self.blocked.remove(key);
+            false
+        } else {
+            true
         }
+    }
+
+    /// Whether `client` is the longest-waiting client on any of `keys`: only such a client
+    /// may take what a write to that key brought.
+    pub fn first_in_line(&self, keys: &[Bytes], client: u64) -> bool {
+        keys.iter().any(|k| self.blocked.get(k).is_some_and(|q| q.front() == Some(&client)))
     }
 
     /// Keys written since the last call that blocked clients wait on.

@@ -313,7 +313,7 @@ impl Session {
         {
             let mut shard = server.shard.lock();
             for k in &keys {
-                shard.block_on(k);
+                shard.block_on(k, self.id);
             }
         }
         self.handle.info.lock().blocked = true;
@@ -324,15 +324,20 @@ impl Session {
             notified.as_mut().enable();
             let attempt = {
                 let mut shard = server.shard.lock();
-                shard.set_now(now_ms());
-                let r = f(&mut Args::new(args.clone()), &mut shard);
-                server.wake_blocked(&mut shard);
-                r
+                // Clients ahead in line are served first, as Redis does.
+                if shard.first_in_line(&keys, self.id) {
+                    shard.set_now(now_ms());
+                    let r = f(&mut Args::new(args.clone()), &mut shard);
+                    server.wake_blocked(&mut shard);
+                    Some(r)
+                } else {
+                    None
+                }
             };
             match attempt {
-                Ok(Blocked::Reply(r)) => break Some(r),
-                Err(e) => break Some(e.into()),
-                Ok(Blocked::Wait { .. }) => {}
+                Some(Ok(Blocked::Reply(r))) => break Some(r),
+                Some(Err(e)) => break Some(e.into()),
+                Some(Ok(Blocked::Wait { .. })) | None => {}
             }
             let sleep = async {
                 match deadline {
@@ -353,11 +358,17 @@ impl Session {
                 }
             }
         };
-        {
+        let others_wait = {
             let mut shard = server.shard.lock();
+            let mut others = false;
             for k in &keys {
-                shard.unblock(k);
+                others |= shard.unblock(k, self.id);
             }
+            others
+        };
+        if others_wait {
+            // The next in line may now take what is there.
+            server.wake.notify_waiters();
         }
         self.handle.info.lock().blocked = false;
         match result {

@@ -257,7 +257,8 @@ fn elements_of_one_push_share_a_tag_yet_are_removed_one_by_one() {
 fn a_push_from_a_peer_wakes_blocked_clients() {
     let (mut a, mut b) = pair();
     let key = Bytes::from_static(b"q");
-    a.shard.block_on(&key);
+    a.shard.block_on(&key, 7);
+    assert!(a.shard.first_in_line(&[key.clone()], 7));
     assert_eq!(b.run(&["rpush", "q", "job"]), Reply::Int(1));
     exchange(&mut a, &mut b);
     assert_eq!(a.shard.take_woken(), vec![key.clone()]);
@@ -265,7 +266,7 @@ fn a_push_from_a_peer_wakes_blocked_clients() {
         Ok(crate::cmd::Blocked::Reply(r)) => assert_eq!(r, bulks(&["q", "job"])),
         _ => panic!("expected the retry to pop"),
     }
-    a.shard.unblock(&key);
+    assert!(!a.shard.unblock(&key, 7));
 }
 
 /// Redis deletes a list with its last element, TTL included: a later push makes a key
