@@ -258,7 +258,7 @@ fn a_push_from_a_peer_wakes_blocked_clients() {
     let (mut a, mut b) = pair();
     let key = Bytes::from_static(b"q");
     a.shard.block_on(&key, 7);
-    assert!(a.shard.first_in_line(&[key.clone()], 7));
+    assert!(a.shard.first_in_line(std::slice::from_ref(&key), 7));
     assert_eq!(b.run(&["rpush", "q", "job"]), Reply::Int(1));
     exchange(&mut a, &mut b);
     assert_eq!(a.shard.take_woken(), vec![key.clone()]);
