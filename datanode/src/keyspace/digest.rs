@@ -141,14 +141,11 @@ impl Enc {
     }
 }
 
-/// blake3 over every entry in (slot, key) order and then the context.
+/// blake3 over every entry in (slot group, key) order and then the context.
 pub fn digest(keyspace: &Keyspace, ctx: &CausalContext) -> [u8; 32] {
     let mut enc = Enc(blake3::Hasher::new());
-    for slot in 0..super::SLOTS as u16 {
-        if keyspace.slot_len(slot) == 0 {
-            continue;
-        }
-        let mut keys: Vec<_> = keyspace.slot(slot).collect();
+    for g in 0..super::GROUPS {
+        let mut keys: Vec<_> = keyspace.group(g).collect();
         keys.sort_by(|a, b| a.0.cmp(b.0));
         for (k, e) in keys {
             enc.bytes(k);

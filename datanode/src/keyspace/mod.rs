@@ -17,9 +17,19 @@ pub use slot::{SLOTS, SlotRange, slot_of};
 /// probe compares keys), longer keys on the heap.
 pub type StoredKey = smallvec::SmallVec<[u8; 16]>;
 
-/// One map per hash slot, so a slot can be listed, moved or dropped on its own. Entries are
-/// boxed and short keys inline, so a bucket is 32 bytes: tables run half empty after each
-/// power-of-two growth, and big buckets would double what that costs.
+/// Consecutive slots share one table: a group of slots can still be listed, moved or
+/// dropped on its own, and the table headers (one per group) stay small enough to sit in
+/// cache — with one table per slot, finding the header was itself a cache miss per lookup.
+pub const SLOTS_PER_GROUP: usize = 16;
+pub const GROUPS: usize = SLOTS / SLOTS_PER_GROUP;
+
+fn group_of(key: &[u8]) -> usize {
+    slot_of(key) as usize / SLOTS_PER_GROUP
+}
+
+/// Tables by slot group. Entries are boxed and short keys inline, so a bucket is 32 bytes:
+/// tables run half empty after each power-of-two growth, and big buckets would double what
+/// that costs.
 pub struct Keyspace {
     slots: Vec<HashMap<StoredKey, Box<Entry>>>,
     visible: usize,
@@ -35,11 +45,11 @@ impl Default for Keyspace {
 
 impl Keyspace {
     pub fn new() -> Self {
-        Keyspace { slots: (0..SLOTS).map(|_| HashMap::new()).collect(), visible: 0, expires: BTreeSet::new() }
+        Keyspace { slots: (0..GROUPS).map(|_| HashMap::new()).collect(), visible: 0, expires: BTreeSet::new() }
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&Entry> {
-        self.slots[slot_of(key) as usize].get(key).map(|e| &**e)
+        self.slots[group_of(key)].get(key).map(|e| &**e)
     }
 
     /// Keys a reader can see (expired keys not yet removed included, as Redis's DBSIZE).
@@ -50,7 +60,7 @@ impl Keyspace {
     /// Applies `f` to the entry of `key` (created empty if absent), keeping the visible
     /// count and the expiry index in step, and dropping the entry if it ends void.
     pub fn update<R>(&mut self, key: &Bytes, f: impl FnOnce(&mut Entry) -> R) -> R {
-        let map = &mut self.slots[slot_of(key) as usize];
+        let map = &mut self.slots[group_of(key)];
         let (was_visible, old_deadline, r, now_visible, new_deadline, void) = match map.get_mut(&key[..]) {
             Some(entry) => {
                 let was = entry.is_visible();
@@ -96,13 +106,14 @@ impl Keyspace {
         self.expires.len()
     }
 
-    /// The entries of one slot.
-    pub fn slot(&self, slot: u16) -> impl Iterator<Item = (&[u8], &Entry)> {
-        self.slots[slot as usize].iter().map(|(k, e)| (&k[..], &**e))
+    /// The entries of one slot group (slots `g * SLOTS_PER_GROUP ..` onwards).
+    pub fn group(&self, g: usize) -> impl Iterator<Item = (&[u8], &Entry)> {
+        self.slots.get(g).into_iter().flat_map(|m| m.iter().map(|(k, e)| (&k[..], &**e)))
     }
 
-    pub fn slot_len(&self, slot: u16) -> usize {
-        self.slots[slot as usize].len()
+    /// The entries of one slot.
+    pub fn slot(&self, slot: u16) -> impl Iterator<Item = (&[u8], &Entry)> {
+        self.group(slot as usize / SLOTS_PER_GROUP).filter(move |(k, _)| slot_of(k) == slot)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Entry)> {
@@ -129,7 +140,7 @@ impl Keyspace {
         }
         // Probe random slots first (cheap); fall back to a full walk on sparse keyspaces.
         for _ in 0..64 {
-            let map = &self.slots[pick(SLOTS)];
+            let map = &self.slots[pick(GROUPS)];
             if map.is_empty() {
                 continue;
             }

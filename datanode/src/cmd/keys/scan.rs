@@ -1,11 +1,11 @@
-//! SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. The cursor is a hash slot: each
-//! call returns whole slots until COUNT keys are gathered, so every key present for the
+//! SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. The cursor is a slot group: each
+//! call returns whole groups until COUNT keys are gathered, so every key present for the
 //! whole iteration is returned, and none twice.
 
 use crate::cmd::glob;
 use crate::cmd::scan::{parse_cursor, parse_opts};
 use crate::cmd::{Args, CmdResult, CommandSpec, Handler};
-use crate::keyspace::SLOTS;
+use crate::keyspace::GROUPS;
 use crate::resp::Reply;
 use crate::shard::Shard;
 
@@ -25,9 +25,9 @@ fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
     let now = shard.now();
     let mut out = Vec::new();
     let mut seen = 0;
-    let mut slot = cursor.min(SLOTS as u64) as usize;
-    while slot < SLOTS && seen < opts.count {
-        for (key, entry) in shard.keyspace().slot(slot as u16) {
+    let mut group = cursor.min(GROUPS as u64) as usize;
+    while group < GROUPS && seen < opts.count {
+        for (key, entry) in shard.keyspace().group(group) {
             let Some(content) = entry.visible() else { continue };
             seen += 1;
             if entry.ttl.deadline().is_some_and(|(d, _)| d <= now) {
@@ -41,9 +41,9 @@ fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
             }
             out.push(Reply::Bulk(bytes::Bytes::copy_from_slice(key)));
         }
-        slot += 1;
+        group += 1;
     }
-    let next = if slot >= SLOTS { 0 } else { slot };
+    let next = if group >= GROUPS { 0 } else { group };
     Ok(Reply::Array(vec![Reply::text(&next.to_string()), Reply::Array(out)]))
 }
 
