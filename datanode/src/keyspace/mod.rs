@@ -6,15 +6,15 @@ pub mod entry;
 pub mod slot;
 
 use std::collections::BTreeSet;
+use std::hash::BuildHasher;
 
 use bytes::Bytes;
-use hashbrown::HashMap;
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use entry::Entry;
 pub use slot::{SLOTS, SlotRange, slot_of};
 
-/// A key as stored: up to 16 bytes inline in the table bucket (no pointer to chase when a
-/// probe compares keys), longer keys on the heap.
+/// A key as stored: up to 16 bytes inline, longer keys on the heap.
 pub type StoredKey = smallvec::SmallVec<[u8; 16]>;
 
 /// Consecutive slots share one table: a group of slots can still be listed, moved or
@@ -27,11 +27,18 @@ fn group_of(key: &[u8]) -> usize {
     slot_of(key) as usize / SLOTS_PER_GROUP
 }
 
-/// Tables by slot group. Entries are boxed and short keys inline, so a bucket is 32 bytes:
-/// tables run half empty after each power-of-two growth, and big buckets would double what
-/// that costs.
+/// A key and its entry in one allocation: a probe that compares keys has then already
+/// fetched the entry, and a table bucket is a single pointer. Tables run half empty after
+/// each power-of-two growth, so small buckets are what keeps that cheap.
+struct Item {
+    key: StoredKey,
+    entry: Entry,
+}
+
+/// Tables by slot group.
 pub struct Keyspace {
-    slots: Vec<HashMap<StoredKey, Box<Entry>>>,
+    groups: Vec<HashTable<Box<Item>>>,
+    hasher: DefaultHashBuilder,
     visible: usize,
     /// (deadline ms, key) for every key with a deadline, earliest first.
     expires: BTreeSet<(u64, Bytes)>,
@@ -45,11 +52,21 @@ impl Default for Keyspace {
 
 impl Keyspace {
     pub fn new() -> Self {
-        Keyspace { slots: (0..GROUPS).map(|_| HashMap::new()).collect(), visible: 0, expires: BTreeSet::new() }
+        Keyspace {
+            groups: (0..GROUPS).map(|_| HashTable::new()).collect(),
+            hasher: DefaultHashBuilder::default(),
+            visible: 0,
+            expires: BTreeSet::new(),
+        }
+    }
+
+    fn hash(hasher: &DefaultHashBuilder, key: &[u8]) -> u64 {
+        hasher.hash_one(key)
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&Entry> {
-        self.slots[group_of(key)].get(key).map(|e| &**e)
+        let hash = Self::hash(&self.hasher, key);
+        self.groups[group_of(key)].find(hash, |it| it.key[..] == *key).map(|it| &it.entry)
     }
 
     /// Keys a reader can see (expired keys not yet removed included, as Redis's DBSIZE).
@@ -60,26 +77,33 @@ impl Keyspace {
     /// Applies `f` to the entry of `key` (created empty if absent), keeping the visible
     /// count and the expiry index in step, and dropping the entry if it ends void.
     pub fn update<R>(&mut self, key: &Bytes, f: impl FnOnce(&mut Entry) -> R) -> R {
-        let map = &mut self.slots[group_of(key)];
-        let (was_visible, old_deadline, r, now_visible, new_deadline, void) = match map.get_mut(&key[..]) {
-            Some(entry) => {
-                let was = entry.is_visible();
-                let old = entry.ttl.deadline().map(|(d, _)| d);
-                let r = f(entry);
-                (was, old, r, entry.is_visible(), entry.ttl.deadline().map(|(d, _)| d), entry.is_void())
-            }
-            None => {
-                let mut entry = Box::<Entry>::default();
-                let r = f(&mut entry);
-                let (vis, dl, void) = (entry.is_visible(), entry.ttl.deadline().map(|(d, _)| d), entry.is_void());
-                if !void {
-                    map.insert(StoredKey::from_slice(key), entry);
+        let hasher = &self.hasher;
+        let hash = Self::hash(hasher, key);
+        let table = &mut self.groups[group_of(key)];
+        let (was_visible, old_deadline, r, now_visible, new_deadline, void) =
+            match table.find_mut(hash, |it| it.key[..] == key[..]) {
+                Some(item) => {
+                    let entry = &mut item.entry;
+                    let was = entry.is_visible();
+                    let old = entry.ttl.deadline().map(|(d, _)| d);
+                    let r = f(entry);
+                    (was, old, r, entry.is_visible(), entry.ttl.deadline().map(|(d, _)| d), entry.is_void())
                 }
-                (false, None, r, vis, dl, void)
-            }
-        };
+                None => {
+                    let mut item = Box::new(Item { key: StoredKey::from_slice(key), entry: Entry::default() });
+                    let r = f(&mut item.entry);
+                    let entry = &item.entry;
+                    let (vis, dl, void) = (entry.is_visible(), entry.ttl.deadline().map(|(d, _)| d), entry.is_void());
+                    if !void {
+                        table.insert_unique(hash, item, |it| Self::hash(hasher, &it.key));
+                    }
+                    (false, None, r, vis, dl, void)
+                }
+            };
         if void {
-            map.remove(&key[..]);
+            if let Ok(found) = table.find_entry(hash, |it| it.key[..] == key[..]) {
+                found.remove();
+            }
         }
         match (was_visible, now_visible && !void) {
             (false, true) => self.visible += 1,
@@ -108,7 +132,7 @@ impl Keyspace {
 
     /// The entries of one slot group (slots `g * SLOTS_PER_GROUP ..` onwards).
     pub fn group(&self, g: usize) -> impl Iterator<Item = (&[u8], &Entry)> {
-        self.slots.get(g).into_iter().flat_map(|m| m.iter().map(|(k, e)| (&k[..], &**e)))
+        self.groups.get(g).into_iter().flat_map(|t| t.iter().map(|it| (&it.key[..], &it.entry)))
     }
 
     /// The entries of one slot.
@@ -117,7 +141,7 @@ impl Keyspace {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Entry)> {
-        self.slots.iter().flat_map(|m| m.iter().map(|(k, e)| (&k[..], &**e)))
+        self.groups.iter().flat_map(|t| t.iter().map(|it| (&it.key[..], &it.entry)))
     }
 
     /// Every stored key (visible or not).
@@ -126,8 +150,8 @@ impl Keyspace {
     }
 
     pub fn clear(&mut self) {
-        for m in &mut self.slots {
-            *m = HashMap::new();
+        for t in &mut self.groups {
+            *t = HashTable::new();
         }
         self.visible = 0;
         self.expires.clear();
@@ -140,11 +164,11 @@ impl Keyspace {
         }
         // Probe random slots first (cheap); fall back to a full walk on sparse keyspaces.
         for _ in 0..64 {
-            let map = &self.slots[pick(GROUPS)];
-            if map.is_empty() {
+            let table = &self.groups[pick(GROUPS)];
+            if table.is_empty() {
                 continue;
             }
-            let live: Vec<&[u8]> = map.iter().filter(|(_, e)| e.is_visible()).map(|(k, _)| &k[..]).collect();
+            let live: Vec<&[u8]> = table.iter().filter(|it| it.entry.is_visible()).map(|it| &it.key[..]).collect();
             if !live.is_empty() {
                 return Some(Bytes::copy_from_slice(live[pick(live.len())]));
             }
