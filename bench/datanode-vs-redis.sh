@@ -10,6 +10,7 @@
 #        MEM_KEYS (default 1000000) keys loaded for the memory figure (64-byte values)
 #        REDIS_PORT / MERIDIAN_PORT (defaults 7201 / 7202; the next free port is used if taken)
 #        SKIP_BUILD=1            use the existing target/release/meridian-datanode
+#        MERIDIAN_ARGS           extra datanode flags, e.g. "--threads 1"
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-5}
@@ -93,7 +94,8 @@ start_servers() {
     redis-server --save '' --appendonly no --port "$redis_port" --bind 127.0.0.1 --daemonize no \
         >>"$work/redis.log" 2>&1 &
     redis_pid=$!
-    RUST_LOG=warn "$meridian_bin" --port "$meridian_port" --bind 127.0.0.1 >>"$work/meridian.log" 2>&1 &
+    # shellcheck disable=SC2086 # MERIDIAN_ARGS is a list of flags
+    RUST_LOG=warn "$meridian_bin" --port "$meridian_port" --bind 127.0.0.1 ${MERIDIAN_ARGS:-} >>"$work/meridian.log" 2>&1 &
     meridian_pid=$!
     wait_ready "$redis_port" "$redis_pid"
     wait_ready "$meridian_port" "$meridian_pid"

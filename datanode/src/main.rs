@@ -76,7 +76,8 @@ fn main() -> anyhow::Result<()> {
     if cli.log_json {
         tracing_subscriber::fmt().json().with_env_filter(filter).init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).init();
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).init();
     }
     let config = load_config(&cli)?;
     // Each client is a socket: raise the open-file limit as far as allowed, as Redis does,

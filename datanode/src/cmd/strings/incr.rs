@@ -7,7 +7,9 @@ use crate::keyspace::entry::{Content, Kind};
 use crate::resp::Reply;
 use crate::shard::Shard;
 
-use super::{COUNTER_MAX, COUNTER_MIN, cell_for_write, string_bytes};
+use super::{COUNTER_MAX, COUNTER_MIN, string_bytes};
+use crate::cmd::util::check_write;
+use crate::crdt::cell::Cell;
 
 const fn spec(name: &'static str, arity: i32, summary: &'static str, run: crate::cmd::DataFn) -> CommandSpec {
     CommandSpec {
@@ -53,19 +55,23 @@ fn run_decrby(args: &mut Args, shard: &mut Shard) -> CmdResult {
 
 /// Adds `by` to the integer under `key`, refusing a local result outside the counter range.
 pub fn increment(shard: &mut Shard, key: &bytes::Bytes, by: i128) -> CmdResult {
-    let cell = cell_for_write(shard, key)?;
-    let current = if cell.is_live() {
-        let text = string_bytes(&cell);
-        i128::from(parse_int(&text).ok_or_else(ReplyError::not_integer)?)
-    } else {
-        0
+    // Read through a borrow, not a copy of the cell: this is the hot path of INCR.
+    let current = match check_write(shard, key, Kind::Str)?.and_then(|e| e.content(Kind::Str)) {
+        Some(Content::Str(cell)) if cell.is_live() => {
+            i128::from(parse_int(&string_bytes(cell)).ok_or_else(ReplyError::not_integer)?)
+        }
+        _ => 0,
     };
     let new = current + by;
     if !(COUNTER_MIN..=COUNTER_MAX).contains(&new) {
         return Err(ReplyError::overflow());
     }
-    write_one(shard, key, Kind::Str, |tag, _, part, _| {
-        part.contents.push(Content::Str(cell.increment_delta(tag, by, 0.0, false)));
+    write_one(shard, key, Kind::Str, |tag, entry, part, _| {
+        let delta = match entry.and_then(|e| e.content(Kind::Str)) {
+            Some(Content::Str(cell)) => cell.increment_delta(tag, by, 0.0, false),
+            _ => Cell::default().increment_delta(tag, by, 0.0, false),
+        };
+        part.contents.push(Content::Str(delta));
     });
     Ok(Reply::Int(new as i64))
 }
