@@ -219,4 +219,23 @@ pub mod testing {
     pub fn bulks(items: &[&str]) -> Reply {
         Reply::Array(items.iter().map(|s| Reply::text(s)).collect())
     }
+
+    /// Runs a whole SCAN-family iteration (`words` up to the key, then the cursor, then
+    /// `extra`) and returns the items of every page.
+    pub fn scan_all(shard: &mut Shard, words: &[&str], extra: &[&str]) -> Vec<Reply> {
+        let mut cursor = "0".to_string();
+        let mut all = Vec::new();
+        loop {
+            let mut call: Vec<&str> = words.to_vec();
+            call.push(cursor.as_str());
+            call.extend_from_slice(extra);
+            let Reply::Array(parts) = run(shard, &call) else { panic!("not an array") };
+            let [Reply::Bulk(next), Reply::Array(items)] = &parts[..] else { panic!("bad shape {parts:?}") };
+            all.extend(items.iter().cloned());
+            cursor = String::from_utf8(next.to_vec()).expect("utf8");
+            if cursor == "0" {
+                return all;
+            }
+        }
+    }
 }

@@ -14,7 +14,8 @@ pub const SPEC: CommandSpec = CommandSpec {
     handler: Handler::Data(run),
 };
 
-fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
+/// Counts the keys that exist, a key mentioned twice counting twice (TOUCH shares this).
+pub(super) fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
     let mut n = 0;
     for key in args.rest() {
         if shard.lookup(&key, Access::Read).is_some() {

@@ -50,7 +50,6 @@ fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use crate::cmd::testing::{run, shard};
-    use crate::resp::Reply;
 
     #[test]
     fn a_full_iteration_returns_every_key_once() {
@@ -58,17 +57,7 @@ mod tests {
         for i in 0..500 {
             run(&mut s, &["SET", &format!("k{i}"), "v"]);
         }
-        let mut cursor = "0".to_string();
-        let mut found = Vec::new();
-        loop {
-            let Reply::Array(parts) = run(&mut s, &["SCAN", &cursor, "COUNT", "50"]) else { panic!() };
-            let (Reply::Bulk(next), Reply::Array(keys)) = (&parts[0], &parts[1]) else { panic!() };
-            found.extend(keys.iter().cloned());
-            cursor = String::from_utf8(next.to_vec()).unwrap();
-            if cursor == "0" {
-                break;
-            }
-        }
+        let mut found = crate::cmd::testing::scan_all(&mut s, &["SCAN"], &["COUNT", "50"]);
         assert_eq!(found.len(), 500);
         found.sort_by_key(|r| format!("{r:?}"));
         found.dedup();

@@ -1,8 +1,6 @@
-//! TOUCH key [key ...]
+//! TOUCH key [key ...]: access times are not tracked, so TOUCH only counts, like EXISTS.
 
-use crate::cmd::{Args, CmdResult, CommandSpec, Handler};
-use crate::resp::Reply;
-use crate::shard::{Access, Shard};
+use crate::cmd::{CommandSpec, Handler};
 
 pub const SPEC: CommandSpec = CommandSpec {
     name: "touch",
@@ -11,15 +9,5 @@ pub const SPEC: CommandSpec = CommandSpec {
     keys: (1, -1, 1),
     group: "generic",
     summary: "Returns the number of existing keys out of those specified after updating the time they were last accessed.",
-    handler: Handler::Data(run),
+    handler: Handler::Data(super::exists::run),
 };
-
-fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
-    let mut n = 0;
-    for key in args.rest() {
-        if shard.lookup(&key, Access::Read).is_some() {
-            n += 1;
-        }
-    }
-    Ok(Reply::Int(n))
-}

@@ -60,19 +60,7 @@ mod tests {
     use crate::resp::Reply;
 
     fn scan_all(s: &mut crate::shard::Shard, extra: &[&str]) -> Vec<Reply> {
-        let mut cursor = "0".to_string();
-        let mut all = Vec::new();
-        loop {
-            let mut words = vec!["ZSCAN", "z", cursor.as_str()];
-            words.extend_from_slice(extra);
-            let Reply::Array(parts) = run(s, &words) else { panic!("not an array") };
-            let [Reply::Bulk(next), Reply::Array(items)] = &parts[..] else { panic!("bad shape {parts:?}") };
-            all.extend(items.iter().cloned());
-            cursor = String::from_utf8(next.to_vec()).expect("utf8");
-            if cursor == "0" {
-                return all;
-            }
-        }
+        crate::cmd::testing::scan_all(s, &["ZSCAN", "z"], extra)
     }
 
     #[test]
