@@ -347,7 +347,9 @@ impl Session {
             };
             tokio::select! {
                 _ = &mut notified => {}
-                _ = sleep => break Some(on_timeout.clone()),
+                // On a real timeout Redis answers every blocking command with a null array
+                // (`*-1`), even BLMOVE, whose non-blocking answer inside MULTI is `$-1`.
+                _ = sleep => break Some(if on_timeout == Reply::Nil { Reply::NilArray } else { on_timeout.clone() }),
                 _ = self.handle.kill.notified() => break None,
                 read = socket.read_buf(input) => {
                     // The client may pipeline more requests while blocked (they run after),
