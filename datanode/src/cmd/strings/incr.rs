@@ -1,13 +1,12 @@
 //! INCR, DECR, INCRBY, DECRBY: counter increments (SEMANTICS.md §3).
 
-use crate::cmd::format::parse_int;
 use crate::cmd::util::write_one;
 use crate::cmd::{Args, CmdResult, CommandSpec, Handler, ReplyError};
 use crate::keyspace::entry::{Content, Kind};
 use crate::resp::Reply;
 use crate::shard::Shard;
 
-use super::{COUNTER_MAX, COUNTER_MIN, string_bytes};
+use super::{COUNTER_MAX, COUNTER_MIN, string_int};
 use crate::cmd::util::check_write;
 use crate::crdt::cell::Cell;
 
@@ -57,9 +56,7 @@ fn run_decrby(args: &mut Args, shard: &mut Shard) -> CmdResult {
 pub fn increment(shard: &mut Shard, key: &bytes::Bytes, by: i128) -> CmdResult {
     // Read through a borrow, not a copy of the cell: this is the hot path of INCR.
     let current = match check_write(shard, key, Kind::Str)?.and_then(|e| e.content(Kind::Str)) {
-        Some(Content::Str(cell)) if cell.is_live() => {
-            i128::from(parse_int(&string_bytes(cell)).ok_or_else(ReplyError::not_integer)?)
-        }
+        Some(Content::Str(cell)) if cell.is_live() => string_int(cell).ok_or_else(ReplyError::not_integer)?,
         _ => 0,
     };
     let new = current + by;
