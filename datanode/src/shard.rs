@@ -186,23 +186,27 @@ impl Shard {
     /// The delta part that deletes `key` entirely (everything observed, TTL included).
     pub fn delete_delta(&self, key: &[u8], delta: &mut Delta) -> bool {
         let Some(entry) = self.keyspace.get(key) else { return false };
-        let existed = entry.is_visible();
         let mut observed = Vec::new();
         entry.observed(&mut observed);
         delta.observe(observed);
         delta.put(Bytes::copy_from_slice(key), entry.remove_delta());
-        existed
+        entry.is_visible()
+    }
+
+    /// Commits a removal built with `delete_delta` (or several) under one fresh dot.
+    fn commit_removal(&mut self, mut delta: Delta) {
+        if !delta.is_empty() {
+            let tag = self.mint();
+            delta.observe([tag.dot]);
+            self.commit(delta);
+        }
     }
 
     /// Deletes `key` as its own committed write. Returns whether it was visible.
     pub fn delete(&mut self, key: &Bytes) -> bool {
         let mut delta = Delta::new();
         let existed = self.delete_delta(key, &mut delta);
-        if !delta.is_empty() {
-            let tag = self.mint();
-            delta.observe([tag.dot]);
-            self.commit(delta);
-        }
+        self.commit_removal(delta);
         existed
     }
 
@@ -413,11 +417,7 @@ impl Shard {
             delta.put_new(Bytes::copy_from_slice(key), entry.remove_delta());
         }
         delta.observe(observed);
-        if !delta.is_empty() {
-            let tag = self.mint();
-            delta.observe([tag.dot]);
-            self.commit(delta);
-        }
+        self.commit_removal(delta);
     }
 
     pub fn watch(&mut self, key: &Bytes) -> u64 {

@@ -220,6 +220,14 @@ pub mod testing {
         Reply::Array(items.iter().map(|s| Reply::text(s)).collect())
     }
 
+    /// The items of an array reply (random picks are compared by count, not order).
+    pub fn items(r: Reply) -> Vec<Reply> {
+        match r {
+            Reply::Array(v) => v,
+            other => panic!("not an array: {other:?}"),
+        }
+    }
+
     /// Runs a whole SCAN-family iteration (`words` up to the key, then the cursor, then
     /// `extra`) and returns the items of every page.
     pub fn scan_all(shard: &mut Shard, words: &[&str], extra: &[&str]) -> Vec<Reply> {

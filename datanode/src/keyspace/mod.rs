@@ -141,7 +141,7 @@ impl Keyspace {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Entry)> {
-        self.groups.iter().flat_map(|t| t.iter().map(|it| (&it.key[..], &it.entry)))
+        (0..GROUPS).flat_map(|g| self.group(g))
     }
 
     /// Every stored key (visible or not).

@@ -1,14 +1,10 @@
 //! INCR, DECR, INCRBY, DECRBY: counter increments (SEMANTICS.md §3).
 
-use crate::cmd::util::write_one;
 use crate::cmd::{Args, CmdResult, CommandSpec, Handler, ReplyError};
-use crate::keyspace::entry::{Content, Kind};
 use crate::resp::Reply;
 use crate::shard::Shard;
 
-use super::{COUNTER_MAX, COUNTER_MIN, string_int};
-use crate::cmd::util::check_write;
-use crate::crdt::cell::Cell;
+use super::{COUNTER_MAX, COUNTER_MIN, commit_increment, live_cell, string_int};
 
 const fn spec(name: &'static str, arity: i32, summary: &'static str, run: crate::cmd::DataFn) -> CommandSpec {
     CommandSpec {
@@ -54,21 +50,14 @@ fn run_decrby(args: &mut Args, shard: &mut Shard) -> CmdResult {
 
 /// Adds `by` to the integer under `key`, refusing a local result outside the counter range.
 pub fn increment(shard: &mut Shard, key: &bytes::Bytes, by: i128) -> CmdResult {
-    // Read through a borrow, not a copy of the cell: this is the hot path of INCR.
-    let current = match check_write(shard, key, Kind::Str)?.and_then(|e| e.content(Kind::Str)) {
-        Some(Content::Str(cell)) if cell.is_live() => string_int(cell).ok_or_else(ReplyError::not_integer)?,
-        _ => 0,
+    let current = match live_cell(shard, key)? {
+        Some(cell) => string_int(cell).ok_or_else(ReplyError::not_integer)?,
+        None => 0,
     };
     let new = current + by;
     if !(COUNTER_MIN..=COUNTER_MAX).contains(&new) {
         return Err(ReplyError::overflow());
     }
-    write_one(shard, key, Kind::Str, |tag, entry, part, _| {
-        let delta = match entry.and_then(|e| e.content(Kind::Str)) {
-            Some(Content::Str(cell)) => cell.increment_delta(tag, by, 0.0, false),
-            _ => Cell::default().increment_delta(tag, by, 0.0, false),
-        };
-        part.contents.push(Content::Str(delta));
-    });
+    commit_increment(shard, key, by, 0.0, false);
     Ok(Reply::Int(new as i64))
 }

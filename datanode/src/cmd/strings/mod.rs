@@ -107,15 +107,24 @@ pub fn get_string(shard: &mut Shard, key: &[u8]) -> Result<Option<Bytes>, ReplyE
     }
 }
 
-/// The string cell of a key about to be written (empty if missing), WRONGTYPE if another type.
-pub fn cell_for_write(shard: &mut Shard, key: &[u8]) -> Result<Cell<Bytes>, ReplyError> {
-    match super::util::check_write(shard, key, Kind::Str)? {
-        Some(e) => match e.content(Kind::Str) {
-            Some(Content::Str(c)) => Ok(c.clone()),
-            _ => Ok(Cell::default()),
-        },
-        None => Ok(Cell::default()),
-    }
+/// The live string cell of a key about to be written, borrowed (an expired key is deleted
+/// first); `None` if there is none, WRONGTYPE if the key holds another type.
+pub fn live_cell<'a>(shard: &'a mut Shard, key: &[u8]) -> Result<Option<&'a Cell<Bytes>>, ReplyError> {
+    Ok(match super::util::check_write(shard, key, Kind::Str)?.and_then(|e| e.content(Kind::Str)) {
+        Some(Content::Str(cell)) if cell.is_live() => Some(cell),
+        _ => None,
+    })
+}
+
+/// Commits one increment of the string under `key` (INCR family and INCRBYFLOAT).
+pub fn commit_increment(shard: &mut Shard, key: &Bytes, int: i128, float: f64, is_float: bool) {
+    super::util::write_one(shard, key, Kind::Str, |tag, entry, part, _| {
+        let delta = match entry.and_then(|e| e.content(Kind::Str)) {
+            Some(Content::Str(cell)) => cell.increment_delta(tag, int, float, is_float),
+            _ => Cell::default().increment_delta(tag, int, float, is_float),
+        };
+        part.contents.push(Content::Str(delta));
+    });
 }
 
 /// SEMANTICS.md §2, §3 and §10 rows, region 1 and region 2 writing concurrently.

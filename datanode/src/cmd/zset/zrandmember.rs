@@ -43,15 +43,8 @@ fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use crate::cmd::ReplyError;
-    use crate::cmd::testing::{bulk, bulks, run, shard};
+    use crate::cmd::testing::{bulk, bulks, items, run, shard};
     use crate::resp::Reply;
-
-    fn items(r: Reply) -> Vec<Reply> {
-        match r {
-            Reply::Array(v) => v,
-            other => panic!("not an array: {other:?}"),
-        }
-    }
 
     #[test]
     fn one_member() {
