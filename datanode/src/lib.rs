@@ -7,4 +7,5 @@ pub mod crdt;
 pub mod keyspace;
 pub mod resp;
 pub mod server;
+pub mod repl;
 pub mod shard;

@@ -7,7 +7,7 @@ use super::register::{Register, Value};
 use super::seen::Seen;
 use super::tag::Tag;
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cell<T> {
     pub reg: Register<T>,
     pub ctr: Counter,

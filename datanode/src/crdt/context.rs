@@ -7,10 +7,24 @@ use super::dot::{ActorId, Dot};
 /// What a replica has seen: for each actor every counter up to `vv[actor]`, plus the
 /// out-of-order dots in `cloud`. Removals are expressed against it: an atom whose dot the
 /// context contains but the state lacks has been removed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "ContextParts")]
 pub struct CausalContext {
     vv: BTreeMap<ActorId, u64>,
     cloud: BTreeSet<Dot>,
+}
+
+/// The encoded form; decoding normalises it (dots the vector covers leave the cloud).
+#[derive(serde::Deserialize)]
+struct ContextParts {
+    vv: BTreeMap<ActorId, u64>,
+    cloud: BTreeSet<Dot>,
+}
+
+impl From<ContextParts> for CausalContext {
+    fn from(parts: ContextParts) -> Self {
+        CausalContext::from_parts(parts.vv, parts.cloud)
+    }
 }
 
 impl CausalContext {
@@ -79,6 +93,16 @@ impl CausalContext {
         self.vv.values().all(|&m| m == 0) && self.cloud.is_empty()
     }
 
+    /// Whether every dot of `other` is in this context too.
+    pub fn includes(&self, other: &CausalContext) -> bool {
+        other.vv.iter().all(|(actor, &max)| max == 0 || self.vv.get(actor).is_some_and(|&mine| mine >= max) || {
+            // A gap in our vector may still be filled by our cloud, dot by dot; only small
+            // gaps are worth walking.
+            let mine = self.max_contiguous(*actor);
+            max - mine <= 4096 && (mine + 1..=max).all(|c| self.cloud.contains(&Dot::new(*actor, c)))
+        }) && other.cloud.iter().all(|d| self.contains(d))
+    }
+
     /// Builds a context from a version vector and cloud, normalising it.
     pub fn from_parts(vv: BTreeMap<ActorId, u64>, cloud: impl IntoIterator<Item = Dot>) -> Self {
         let mut ctx = CausalContext { vv, cloud: BTreeSet::new() };
@@ -131,6 +155,17 @@ mod tests {
             prop_assert_eq!(&ab_c, &a_bc);
             let mut aa = a.clone(); aa.merge(&a);
             prop_assert_eq!(&aa, &a);
+        }
+
+        #[test]
+        fn includes_is_subset(a in ctx_strategy(), b in ctx_strategy()) {
+            let subset = (1u64..4).all(|actor| (1u64..14).all(|counter| {
+                let dot = d(actor, counter);
+                !b.contains(&dot) || a.contains(&dot)
+            }));
+            prop_assert_eq!(a.includes(&b), subset);
+            let mut ab = a.clone(); ab.merge(&b);
+            prop_assert!(ab.includes(&a) && ab.includes(&b));
         }
 
         #[test]

@@ -12,7 +12,7 @@ use super::dot::{ActorId, Dot};
 use super::tag::Tag;
 
 /// Totals an actor's increments reached at some point of its epoch.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Totals {
     pub int: i128,
     pub float: f64,
@@ -22,14 +22,14 @@ impl Totals {
     pub const ZERO: Totals = Totals { int: 0, float: 0.0 };
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Reset {
     /// The highest counter of this epoch's actor that the reset had seen.
     pub seen: u64,
     pub totals: Totals,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CounterEntry {
     pub epoch: u64,
     /// The latest increment: its dot counter orders the totals; its stamp dates the write.
@@ -85,7 +85,7 @@ pub struct CounterValue {
 /// Boxed and optional: most strings, fields and scores are never incremented, and this
 /// keeps an untouched counter at one pointer (a bare `Vec` would take three).
 #[allow(clippy::box_collection)]
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Counter {
     entries: Option<Box<Vec<CounterEntry>>>,
 }

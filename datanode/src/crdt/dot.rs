@@ -2,9 +2,11 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// One shard incarnation. Minted at random when a shard is created, and again whenever a
 /// replica is promoted or a shard is rebuilt, so no two incarnations ever share counters.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default, Serialize, Deserialize)]
 pub struct ActorId(pub u64);
 
 impl fmt::Display for ActorId {
@@ -14,7 +16,7 @@ impl fmt::Display for ActorId {
 }
 
 /// The identity of one mutation. An actor never reuses a counter.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default, Serialize, Deserialize)]
 pub struct Dot {
     pub actor: ActorId,
     pub counter: u64,

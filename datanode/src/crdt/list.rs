@@ -16,7 +16,7 @@ use super::tag::Tag;
 
 /// One level of a position. Equal digits order by region first, which is what puts the
 /// smaller region's elements first in a contested gap.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct PosPart {
     pub digit: u64,
     pub region: u8,
@@ -24,7 +24,7 @@ pub struct PosPart {
     pub counter: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Pos(pub SmallVec<[PosPart; 1]>);
 
 /// Distance between consecutive pushes at one end: 2^32 pushes fit before a level is added.
@@ -106,7 +106,7 @@ impl Pos {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Elem {
     /// The push that made this element. An element whose push was removed is gone, even if
     /// a concurrent LSET wrote its value (removal beats update).
@@ -151,7 +151,7 @@ impl Elem {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct List {
     elems: BTreeMap<Pos, Elem>,
 }

@@ -11,7 +11,7 @@ use super::register::Value;
 use super::seen::Seen;
 use super::tag::Tag;
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrMap<T> {
     fields: HashMap<Bytes, Cell<T>>,
 }

@@ -12,7 +12,7 @@ use super::tag::Tag;
 
 pub type Adds = SmallVec<[Tag; 1]>;
 
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct OrSet {
     members: HashMap<Bytes, Adds>,
 }

@@ -25,7 +25,7 @@ impl Value for bytes::Bytes {
 
 impl Value for f64 {}
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RegAtom<T> {
     pub tag: Tag,
     pub value: T,
@@ -43,7 +43,7 @@ impl<T: Value> Atom for RegAtom<T> {
     }
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Register<T> {
     atoms: SmallVec<[RegAtom<T>; 1]>,
 }

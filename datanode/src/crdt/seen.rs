@@ -15,7 +15,8 @@ impl Seen for CausalContext {
 
 /// The dots a single mutation's delta covers: its new dot(s) and the dots it removed.
 /// Kept sorted so `seen` is a binary search; deltas from one command are small.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "Vec<Dot>")]
 pub struct DotList(Vec<Dot>);
 
 impl DotList {
@@ -46,6 +47,15 @@ impl DotList {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// Decoding normalises: a list from the wire may be unsorted or hold duplicates.
+impl From<Vec<Dot>> for DotList {
+    fn from(mut dots: Vec<Dot>) -> Self {
+        dots.sort_unstable();
+        dots.dedup();
+        DotList(dots)
     }
 }
 

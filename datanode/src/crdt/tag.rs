@@ -43,7 +43,7 @@ pub fn hlc_millis(hlc: u64) -> u64 {
 ///
 /// The order is the LWW order of SEMANTICS.md: the greater HLC wins; equal stamps favour the
 /// smaller region id, then the smaller actor id. `Ord` puts the winner last (`max` wins).
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, Default)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Tag {
     pub dot: Dot,
     pub hlc: u64,

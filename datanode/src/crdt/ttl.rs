@@ -9,7 +9,7 @@ use super::dot::Dot;
 use super::seen::Seen;
 use super::tag::Tag;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TtlAtom {
     pub tag: Tag,
     /// Absolute deadline in Unix milliseconds; `None` is an explicit "no expiry".
@@ -25,7 +25,7 @@ impl Atom for TtlAtom {
 type Atoms = SmallVec<[TtlAtom; 1]>;
 
 /// Boxed and optional: most keys never get a TTL, and this keeps theirs at one pointer.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Ttl {
     atoms: Option<Box<Atoms>>,
 }

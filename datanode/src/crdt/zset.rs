@@ -40,10 +40,26 @@ pub fn score_of(cell: &Cell<f64>) -> f64 {
     if score.is_nan() { 0.0 } else { score }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(from = "ZSetRepr")]
 pub struct ZSet {
     map: OrMap<f64>,
+    #[serde(skip)]
     index: BTreeSet<(Score, Bytes)>,
+}
+
+/// The encoded form: the map alone; the index is rebuilt from it.
+#[derive(serde::Deserialize)]
+struct ZSetRepr {
+    map: OrMap<f64>,
+}
+
+impl From<ZSetRepr> for ZSet {
+    fn from(repr: ZSetRepr) -> Self {
+        let mut z = ZSet { map: repr.map, index: BTreeSet::new() };
+        z.rebuild_index();
+        z
+    }
 }
 
 impl PartialEq for ZSet {

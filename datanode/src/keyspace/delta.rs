@@ -11,10 +11,14 @@ use super::entry::Entry;
 
 /// The effect of one command (or one MULTI/EXEC): for every key it touched, the new atoms
 /// (removals show as dots in `dots` that the state lacks).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Delta {
     pub dots: DotList,
     pub entries: Vec<(Bytes, Entry)>,
+    /// Set on the delta that records a snapshot's effect: its parts are whole entries (a
+    /// member a part lacks was removed, if `dots` names it), and this is the snapshot's
+    /// context, which the receiver has then seen too.
+    pub ctx: Option<Box<CausalContext>>,
 }
 
 impl Delta {
@@ -23,7 +27,7 @@ impl Delta {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.dots.is_empty() && self.entries.is_empty()
+        self.dots.is_empty() && self.entries.is_empty() && self.ctx.is_none()
     }
 
     /// Covers the dots a removal observed.
@@ -66,7 +70,7 @@ impl Delta {
 
 /// A whole-state delta: every entry, and the full causal context. Joining it removes what
 /// its side had seen and no longer holds, so it can bring any replica up to date.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Snapshot {
     pub ctx: CausalContext,
     pub entries: Vec<(Bytes, Entry)>,

@@ -40,7 +40,7 @@ impl Kind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Content {
     Str(Cell<Bytes>),
     Hash(Box<OrMap<Bytes>>),
@@ -224,7 +224,7 @@ impl Content {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     pub contents: SmallVec<[Content; 1]>,
     pub ttl: Ttl,

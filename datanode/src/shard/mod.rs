@@ -10,9 +10,11 @@ use crate::crdt::context::CausalContext;
 use crate::crdt::dot::{ActorId, Dot};
 use crate::crdt::tag::{Hlc, Tag};
 use crate::keyspace::Keyspace;
-use crate::keyspace::delta::{Delta, Snapshot};
+use crate::keyspace::delta::Delta;
 use crate::keyspace::digest::digest;
 use crate::keyspace::entry::{Content, Entry, Kind};
+
+mod snapshot;
 
 /// Where committed deltas go (the replication backlog, later); `None` drops them.
 pub type DeltaSink = Box<dyn FnMut(&Delta) + Send>;
@@ -94,6 +96,13 @@ impl Shard {
     /// True when no other replica exists: no concurrent write can ever arrive.
     pub fn standalone(&self) -> bool {
         self.compact_eagerly
+    }
+
+    /// Becomes a new incarnation (a promoted replica): later writes get dots of a fresh
+    /// actor, so they can never collide with what the old master minted after the split.
+    pub fn set_actor(&mut self, actor: ActorId) {
+        self.id.actor = actor;
+        self.counter = 0;
     }
 
     pub fn identity(&self) -> Identity {
@@ -315,7 +324,7 @@ impl Shard {
         let mut orphans = Vec::new();
         for (key, part) in &delta.entries {
             keyspace.update(key, |entry| {
-                entry.join(ctx, part, &delta.dots, false);
+                entry.join(ctx, part, &delta.dots, delta.ctx.is_some());
                 if *compact_eagerly {
                     entry.compact_touched(part);
                 }
@@ -326,6 +335,9 @@ impl Shard {
         }
         for dot in delta.dots.iter() {
             self.ctx.insert(*dot);
+        }
+        if let Some(extra) = &delta.ctx {
+            self.ctx.merge(extra);
         }
         self.write_seq += 1;
         for (key, _) in &delta.entries {
@@ -343,38 +355,6 @@ impl Shard {
         }
         if self.blocked.contains_key(key) {
             self.woken.push(key.clone());
-        }
-    }
-
-    /// The whole state as one delta, for a replica or peer that must catch up in full.
-    pub fn snapshot(&self) -> Snapshot {
-        Snapshot {
-            ctx: self.ctx.clone(),
-            entries: self.keyspace.iter().map(|(k, e)| (Bytes::copy_from_slice(k), e.clone())).collect(),
-        }
-    }
-
-    /// Joins a whole-state delta: what its side had seen and no longer holds goes here too.
-    pub fn apply_snapshot(&mut self, snap: &Snapshot) {
-        let Shard { keyspace, ctx, compact_eagerly, .. } = self;
-        let theirs: std::collections::HashSet<&Bytes> = snap.entries.iter().map(|(k, _)| k).collect();
-        for key in keyspace.keys() {
-            if !theirs.contains(&key) {
-                keyspace.update(&key, |entry| entry.join_absent(ctx, &snap.ctx));
-            }
-        }
-        for (key, part) in &snap.entries {
-            keyspace.update(key, |entry| {
-                entry.join(ctx, part, &snap.ctx, true);
-                if *compact_eagerly {
-                    entry.compact();
-                }
-            });
-        }
-        self.ctx.merge(&snap.ctx);
-        self.write_seq += 1;
-        for (key, _) in &snap.entries {
-            self.touched(key);
         }
     }
 

@@ -1,0 +1,253 @@
+//! The replication backlog: a ring buffer of encoded deltas addressed by
+//! `(replication id, offset)`, as Redis's. Offsets count payload bytes. A replica resumes
+//! from its offset while it lies inside the buffer; a syncer resumes by causal context while
+//! the buffer still holds every delta its context lacks. Pure: no I/O, no clock.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::crdt::{CausalContext, DotList};
+
+/// One delta as it sits in the backlog.
+#[derive(Debug)]
+pub struct Record {
+    /// Stream position before this record.
+    pub offset: u64,
+    pub payload: Bytes,
+    pub crc32: u32,
+    /// The dots the delta covers, to skip what a subscriber has seen without decoding.
+    pub dots: DotList,
+    /// The extra context a delta made from a snapshot brings (already part of `payload`).
+    pub ctx: Option<Box<CausalContext>>,
+    /// 0 for this shard's own writes, else the peer region the delta came from.
+    pub origin: u8,
+    pub appended_ms: u64,
+}
+
+impl Record {
+    pub fn end(&self) -> u64 {
+        self.offset + self.payload.len() as u64
+    }
+
+    /// Whether a subscriber that has seen `ctx` already holds everything this delta brings.
+    pub fn seen_by(&self, ctx: &CausalContext) -> bool {
+        self.dots.iter().all(|d| ctx.contains(d)) && self.ctx.as_deref().is_none_or(|c| ctx.includes(c))
+    }
+}
+
+/// A fresh 40-hex-digit replication id, as Redis's.
+pub fn new_replid() -> String {
+    (0..20).map(|_| format!("{:02x}", rand::random::<u8>())).collect()
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resume {
+    /// Go on from this offset under the current replication id.
+    Partial(u64),
+    Full,
+}
+
+#[derive(Debug)]
+pub struct Backlog {
+    pub replid: String,
+    /// The id this node followed before a promotion, valid up to `second_offset`.
+    pub replid2: String,
+    pub second_offset: u64,
+    records: VecDeque<Arc<Record>>,
+    /// Offset of the first byte the buffer still holds.
+    first: u64,
+    /// The stream position after the last record (Redis's `master_repl_offset`).
+    next: u64,
+    bytes: usize,
+    limit: usize,
+    /// Everything the shard had seen before the first record still held: a subscriber
+    /// whose context includes it can be served from the buffer alone.
+    base: CausalContext,
+}
+
+impl Backlog {
+    /// A backlog starting at `offset` for a shard whose context is `base`.
+    pub fn new(replid: String, offset: u64, base: CausalContext, limit: usize) -> Self {
+        Backlog {
+            replid,
+            replid2: "0".repeat(40),
+            second_offset: 0,
+            records: VecDeque::new(),
+            first: offset,
+            next: offset,
+            bytes: 0,
+            limit,
+            base,
+        }
+    }
+
+    pub fn offset(&self) -> u64 {
+        self.next
+    }
+
+    pub fn first_offset(&self) -> u64 {
+        self.first
+    }
+
+    pub fn len_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit;
+        self.trim();
+    }
+
+    pub fn base(&self) -> &CausalContext {
+        &self.base
+    }
+
+    /// Appends a record at the current offset; returns it.
+    pub fn append(
+        &mut self,
+        payload: Bytes,
+        dots: DotList,
+        ctx: Option<Box<CausalContext>>,
+        origin: u8,
+        now_ms: u64,
+    ) -> Arc<Record> {
+        let crc32 = super::codec::crc(&payload);
+        let record = Arc::new(Record { offset: self.next, payload, crc32, dots, ctx, origin, appended_ms: now_ms });
+        self.next = record.end();
+        self.bytes += record.payload.len();
+        self.records.push_back(record.clone());
+        self.trim();
+        record
+    }
+
+    /// Evicts the oldest records beyond the size limit (always keeping the newest one), and
+    /// folds what they covered into the base context.
+    fn trim(&mut self) {
+        while self.bytes > self.limit && self.records.len() > 1 {
+            let Some(old) = self.records.pop_front() else { break };
+            self.bytes -= old.payload.len();
+            self.first = old.end();
+            for d in old.dots.iter() {
+                self.base.insert(*d);
+            }
+            if let Some(c) = &old.ctx {
+                self.base.merge(c);
+            }
+        }
+    }
+
+    /// How a replica that holds the stream of `replid` up to `offset` resumes.
+    pub fn resume(&self, replid: &str, offset: u64) -> Resume {
+        let known = replid == self.replid || (replid == self.replid2 && offset <= self.second_offset);
+        if known && (self.first..=self.next).contains(&offset) { Resume::Partial(offset) } else { Resume::Full }
+    }
+
+    /// Whether a subscriber that has seen `ctx` can be served from the buffer alone.
+    pub fn covers(&self, ctx: &CausalContext) -> bool {
+        ctx.includes(&self.base)
+    }
+
+    /// Up to `max` records from `offset` on. `None` when `offset` fell out of the buffer (or
+    /// lies beyond its end): the reader must start over with a full sync.
+    pub fn read(&self, offset: u64, max: usize) -> Option<Vec<Arc<Record>>> {
+        if offset < self.first || offset > self.next {
+            return None;
+        }
+        let start = self.records.partition_point(|r| r.offset < offset);
+        if self.records.get(start).is_some_and(|r| r.offset != offset) {
+            return None;
+        }
+        Some(self.records.iter().skip(start).take(max).cloned().collect())
+    }
+
+    /// A promotion: a new id, and the old one kept so its followers resume partially.
+    pub fn promote(&mut self) {
+        self.replid2 = std::mem::replace(&mut self.replid, new_replid());
+        self.second_offset = self.next;
+    }
+
+    /// A replica follows a master that changed its id at `offset` (it was promoted, or it
+    /// follows a new master that knows ours as its previous id).
+    pub fn follow_new_id(&mut self, replid: String, offset: u64) {
+        if replid != self.replid {
+            self.replid2 = std::mem::replace(&mut self.replid, replid);
+            self.second_offset = offset;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crdt::{ActorId, Dot};
+
+    fn dots(actor: u64, counters: &[u64]) -> DotList {
+        DotList::from(counters.iter().map(|&c| Dot::new(ActorId(actor), c)).collect::<Vec<_>>())
+    }
+
+    fn filled(limit: usize) -> Backlog {
+        let mut b = Backlog::new("a".repeat(40), 0, CausalContext::new(), limit);
+        for c in 1..=10u64 {
+            b.append(Bytes::from(vec![0u8; 10]), dots(1, &[c]), None, 0, 0);
+        }
+        b
+    }
+
+    #[test]
+    fn offsets_count_bytes_and_reads_resume_exactly() {
+        let b = filled(1000);
+        assert_eq!((b.first_offset(), b.offset()), (0, 100));
+        let from_30 = b.read(30, 100).unwrap();
+        assert_eq!(from_30.len(), 7);
+        assert_eq!(from_30[0].offset, 30);
+        assert_eq!(b.read(100, 10).unwrap().len(), 0, "caught up");
+        assert!(b.read(35, 10).is_none(), "not a record boundary");
+        assert!(b.read(101, 10).is_none(), "beyond the end");
+    }
+
+    #[test]
+    fn an_overrun_reader_must_full_sync_and_the_base_grows() {
+        let b = filled(45);
+        assert_eq!(b.first_offset(), 60);
+        assert!(b.read(50, 10).is_none());
+        assert_eq!(b.resume(&b.replid, 50), Resume::Full);
+        assert_eq!(b.resume(&b.replid, 60), Resume::Partial(60));
+        assert_eq!(b.resume(&"b".repeat(40), 60), Resume::Full, "another history");
+        assert_eq!(b.base().max_contiguous(ActorId(1)), 6);
+        let mut ctx = CausalContext::new();
+        for c in 1..=5 {
+            ctx.insert(Dot::new(ActorId(1), c));
+        }
+        assert!(!b.covers(&ctx));
+        ctx.insert(Dot::new(ActorId(1), 6));
+        assert!(b.covers(&ctx));
+    }
+
+    #[test]
+    fn a_promoted_node_resumes_followers_of_its_old_id() {
+        let mut b = filled(1000);
+        let old = b.replid.clone();
+        b.promote();
+        assert_ne!(b.replid, old);
+        assert_eq!(b.resume(&old, 100), Resume::Partial(100));
+        b.append(Bytes::from(vec![0u8; 10]), dots(2, &[1]), None, 0, 0);
+        assert_eq!(b.resume(&old, 110), Resume::Full, "the old id never reached 110");
+        assert_eq!(b.resume(&old, 90), Resume::Partial(90));
+    }
+
+    #[test]
+    fn a_record_is_seen_when_its_dots_are() {
+        let b = filled(1000);
+        let r = &b.read(0, 1).unwrap()[0];
+        let mut ctx = CausalContext::new();
+        assert!(!r.seen_by(&ctx));
+        ctx.insert(Dot::new(ActorId(1), 1));
+        assert!(r.seen_by(&ctx));
+    }
+}

@@ -1,0 +1,175 @@
+//! Whole-state transfer: a shard's snapshot (all of it, or some slots), and joining one in.
+//! A snapshot is a big delta whose context covers everything its side saw, so joining it
+//! also removes what that side removed.
+
+use std::collections::HashSet;
+
+use bytes::Bytes;
+
+use super::Shard;
+use crate::crdt::context::CausalContext;
+use crate::keyspace::delta::{Delta, Snapshot};
+use crate::keyspace::entry::Entry;
+use crate::keyspace::slot::{SlotRange, slot_of};
+
+fn in_ranges(ranges: &[SlotRange], key: &[u8]) -> bool {
+    let slot = slot_of(key);
+    ranges.iter().any(|r| r.contains(slot))
+}
+
+fn all_slots(ranges: &[SlotRange]) -> bool {
+    ranges.contains(&SlotRange::ALL)
+}
+
+impl Shard {
+    /// The whole state as one delta, for a replica or peer that must catch up in full.
+    pub fn snapshot(&self) -> Snapshot {
+        self.snapshot_of(&[SlotRange::ALL])
+    }
+
+    /// The keys of some slots, with the shard's whole context.
+    pub fn snapshot_of(&self, ranges: &[SlotRange]) -> Snapshot {
+        let entries: Vec<(Bytes, Entry)> = if all_slots(ranges) {
+            self.keyspace.iter().map(|(k, e)| (Bytes::copy_from_slice(k), e.clone())).collect()
+        } else {
+            ranges
+                .iter()
+                .flat_map(|r| r.start..=r.end)
+                .flat_map(|slot| self.keyspace.slot(slot))
+                .map(|(k, e)| (Bytes::copy_from_slice(k), e.clone()))
+                .collect()
+        };
+        Snapshot { ctx: self.ctx.clone(), entries }
+    }
+
+    /// Joins a whole-state delta: what its side had seen and no longer holds goes here too.
+    pub fn apply_snapshot(&mut self, snap: &Snapshot) {
+        let _ = self.apply_snapshot_in(&[SlotRange::ALL], snap);
+    }
+
+    /// Joins a snapshot of the keys of `ranges` (keys of other slots stay as they are).
+    /// Returns the delta that records the change: for each key it changed, the whole new
+    /// entry and the dots of what it held before, with the snapshot's context, so replicas
+    /// that held the same state reach the same one by joining it as any other delta.
+    pub fn apply_snapshot_in(&mut self, ranges: &[SlotRange], snap: &Snapshot) -> Delta {
+        let theirs: HashSet<&Bytes> = snap.entries.iter().map(|(k, _)| k).collect();
+        let mut record = Delta::new();
+        let mut observed = Vec::new();
+        let Shard { keyspace, ctx, compact_eagerly, .. } = self;
+        let absent: Vec<Bytes> = keyspace
+            .keys()
+            .into_iter()
+            .filter(|k| !theirs.contains(k) && (all_slots(ranges) || in_ranges(ranges, k)))
+            .collect();
+        for key in absent {
+            let before = keyspace.get(&key).cloned();
+            let after = keyspace.update(&key, |entry| {
+                entry.join_absent(ctx, &snap.ctx);
+                entry.clone()
+            });
+            if before.as_ref() != Some(&after) {
+                if let Some(b) = &before {
+                    b.observed(&mut observed);
+                }
+                record.put_new(key, after);
+            }
+        }
+        for (key, part) in &snap.entries {
+            if !all_slots(ranges) && !in_ranges(ranges, key) {
+                continue;
+            }
+            let before = keyspace.get(key).cloned();
+            let after = keyspace.update(key, |entry| {
+                entry.join(ctx, part, &snap.ctx, true);
+                if *compact_eagerly {
+                    entry.compact();
+                }
+                entry.clone()
+            });
+            if before.as_ref() != Some(&after) {
+                if let Some(b) = &before {
+                    b.observed(&mut observed);
+                }
+                after.observed(&mut observed);
+                record.put_new(key.clone(), after);
+            }
+        }
+        self.ctx.merge(&snap.ctx);
+        self.write_seq += 1;
+        for (key, _) in &record.entries {
+            self.touched(key);
+        }
+        record.observe(observed);
+        record.ctx = Some(Box::new(snap.ctx.clone()));
+        record
+    }
+
+    /// The shard's context, for a subscriber or a status report.
+    pub fn context_clone(&self) -> CausalContext {
+        self.ctx.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cmd::testing::run;
+    use crate::crdt::ActorId;
+    use crate::keyspace::slot::{SlotRange, slot_of};
+    use crate::shard::{Identity, Shard};
+
+    fn shard(region: u8) -> Shard {
+        Shard::replicated(Identity { region, actor: ActorId(u64::from(region)) })
+    }
+
+    /// A snapshot's effect, recorded as a delta, brings a replica that held the same
+    /// state to the same digest (this is what a master's replicas receive after the master
+    /// joined a peer's full sync).
+    #[test]
+    fn the_record_of_a_snapshot_replays_on_a_replica() {
+        let mut peer = shard(2);
+        run(&mut peer, &["SET", "a", "peer"]);
+        run(&mut peer, &["SADD", "s", "x", "y"]);
+        run(&mut peer, &["HSET", "h", "f", "1", "g", "2"]);
+        let mut master = shard(1);
+        run(&mut master, &["SET", "b", "mine"]);
+        run(&mut master, &["SADD", "s", "z"]);
+        let mut replica = shard(1);
+        replica.apply_snapshot(&master.snapshot());
+        assert_eq!(replica.digest(), master.digest());
+
+        // The peer removes a member the master will have learnt, then sends a snapshot.
+        let first = master.apply_snapshot_in(&[SlotRange::ALL], &peer.snapshot());
+        replica.apply_remote(&first);
+        assert_eq!(replica.digest(), master.digest());
+        run(&mut peer, &["SREM", "s", "x"]);
+        run(&mut peer, &["HDEL", "h", "g"]);
+        run(&mut peer, &["DEL", "a"]);
+        let second = master.apply_snapshot_in(&[SlotRange::ALL], &peer.snapshot());
+        replica.apply_remote(&second);
+        assert_eq!(replica.digest(), master.digest());
+        assert_eq!(run(&mut replica, &["SMEMBERS", "s"]), run(&mut master, &["SMEMBERS", "s"]));
+        assert_eq!(run(&mut master, &["HGETALL", "h"]), run(&mut peer, &["HGETALL", "h"]));
+        assert_eq!(run(&mut master, &["EXISTS", "a", "b"]), crate::resp::Reply::Int(1));
+    }
+
+    /// A snapshot of some slots touches only those slots.
+    #[test]
+    fn a_partial_snapshot_leaves_other_slots_alone() {
+        let mut peer = shard(2);
+        run(&mut peer, &["SET", "a", "1"]);
+        run(&mut peer, &["SET", "b", "2"]);
+        let range = SlotRange { start: slot_of(b"a"), end: slot_of(b"a") };
+        let snap = peer.snapshot_of(&[range]);
+        assert_eq!(snap.entries.len(), 1);
+        let mut mine = shard(1);
+        run(&mut mine, &["SET", "b", "local"]);
+        let _ = mine.apply_snapshot_in(&[range], &snap);
+        assert_eq!(run(&mut mine, &["MGET", "a", "b"]), run(&mut mine, &["MGET", "a", "b"]));
+        assert_eq!(
+            run(&mut mine, &["GET", "b"]),
+            crate::resp::Reply::Bulk(bytes::Bytes::from_static(b"local")),
+            "a key outside the range is not removed by the snapshot's context"
+        );
+        assert_eq!(run(&mut mine, &["GET", "a"]), crate::resp::Reply::Bulk(bytes::Bytes::from_static(b"1")));
+    }
+}

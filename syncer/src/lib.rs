@@ -1,0 +1,1 @@
+//! placeholder until the syncer lands in this commit
