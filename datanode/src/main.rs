@@ -1,12 +1,18 @@
 //! `meridian-datanode`: one shard replica, started like redis-server.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
 use meridian_datanode::crdt::ActorId;
 use meridian_datanode::server::{self, config::Config};
+use meridian_datanode::repl::role;
+use meridian_datanode::repl::service::ReplicationService;
+use meridian_datanode::repl::state::NodeSettings;
 use meridian_datanode::shard::{Identity, Shard};
+use meridian_proto::replication_server::ReplicationServer;
+use tonic::codec::CompressionEncoding;
 use tokio::net::TcpListener;
 
 #[cfg(not(target_env = "msvc"))]
@@ -37,6 +43,23 @@ struct Cli {
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Port of the gRPC replication service (replicas, the region's syncer, the operator).
+    /// Default: the RESP port + 10000, which is where REPLICAOF looks for it.
+    #[arg(long)]
+    repl_port: Option<u16>,
+    /// The database this node belongs to; replication callers of another one are refused.
+    #[arg(long, default_value = "meridian")]
+    database_id: String,
+    /// Part of a multi-region (active-active) database: keeps removal bookkeeping until every
+    /// region can have seen it, and accepts the region syncer's deltas.
+    #[arg(long)]
+    active_active: bool,
+    /// Size of the replication backlog in bytes.
+    #[arg(long, default_value_t = 16 << 20)]
+    repl_backlog_size: usize,
+    /// Start as a replica of this master ("host port", as redis.conf's replicaof).
+    #[arg(long)]
+    replicaof: Option<String>,
     /// Log as JSON lines instead of human-readable text.
     #[arg(long)]
     log_json: bool,
@@ -97,12 +120,56 @@ fn main() -> anyhow::Result<()> {
         let addr = format!("{}:{}", cli.bind, cli.port);
         let listener = TcpListener::bind(&addr).await.with_context(|| format!("binding {addr}"))?;
         let actor = ActorId(rand::random());
-        let shard = Shard::new(Identity { region: cli.region, actor });
-        tracing::info!(%addr, region = cli.region, %actor, "meridian-datanode ready to accept connections");
-        let server = server::Server::new(shard, config);
+        let identity = Identity { region: cli.region, actor };
+        let shard = if cli.active_active { Shard::replicated(identity) } else { Shard::new(identity) };
+        let repl_port = match cli.repl_port {
+            Some(p) => p,
+            None => cli.port.checked_add(10000).context("--port + 10000 is not a port: give --repl-port")?,
+        };
+        let repl_addr = format!("{}:{repl_port}", cli.bind);
+        let repl_listener =
+            TcpListener::bind(&repl_addr).await.with_context(|| format!("binding replication port {repl_addr}"))?;
+        let settings = NodeSettings {
+            database_id: cli.database_id.clone(),
+            region: cli.region,
+            active_active: cli.active_active,
+            backlog_size: cli.repl_backlog_size.max(1024),
+            repl_addr: repl_addr.clone(),
+        };
+        let server = server::Server::with_settings(shard, config, settings);
+        if let Some(master) = &cli.replicaof {
+            let (host, port) = master.split_once(' ').context("--replicaof wants \"host port\"")?;
+            let port: u16 = port.trim().parse().context("--replicaof: bad port")?;
+            let repl = port.checked_add(10000).context("--replicaof: port + 10000 is not a port")?;
+            let mut shard = server.shard.lock();
+            role::become_replica(&server, &mut shard, format!("{host}:{repl}"), host.to_string(), port);
+        }
+        tracing::info!(%addr, %repl_addr, region = cli.region, %actor, "meridian-datanode ready to accept connections");
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let grpc = tokio::spawn(serve_replication(server.clone(), repl_listener, stop_rx));
         server::run(listener, server, shutdown_signal()).await;
+        let _ = stop_tx.send(true);
+        let _ = grpc.await;
         Ok(())
     })
+}
+
+/// The gRPC replication service, until `stop` turns true.
+async fn serve_replication(server: Arc<server::Server>, listener: TcpListener, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    let service = ReplicationServer::new(ReplicationService::new(server))
+        .max_decoding_message_size(64 << 20)
+        .accept_compressed(CompressionEncoding::Gzip)
+        .send_compressed(CompressionEncoding::Gzip);
+    let result = tonic::transport::Server::builder()
+        .add_service(service)
+        .serve_with_incoming_shutdown(incoming, async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await;
+    if let Err(e) = result {
+        tracing::error!(error = %e, "replication service stopped");
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

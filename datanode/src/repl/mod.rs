@@ -4,3 +4,10 @@
 
 pub mod backlog;
 pub mod codec;
+pub mod backoff;
+pub mod feed;
+pub mod follow;
+pub mod role;
+pub mod service;
+pub mod state;
+pub mod info;

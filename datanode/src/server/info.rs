@@ -105,13 +105,9 @@ pub fn render(server: &Server, shard: &Shard, requested: &[String]) -> String {
                 field("meridian_deltas_applied", shard.stats.deltas_applied.to_string());
             }
             "replication" => {
-                field("role", "master".into());
-                field("connected_slaves", "0".into());
-                field("master_replid", server.run_id.clone());
-                field("master_replid2", "0000000000000000000000000000000000000000".into());
-                field("master_repl_offset", "0".into());
-                field("second_repl_offset", "-1".into());
-                field("repl_backlog_active", "0".into());
+                for (k, v) in crate::repl::info::fields(server) {
+                    field(&k, v);
+                }
             }
             "cpu" => {
                 let (user, sys) = cpu_times();

@@ -36,6 +36,7 @@ pub struct Server {
     pub started: Instant,
     pub run_id: String,
     pub port: AtomicU64,
+    pub repl: crate::repl::state::ReplState,
 }
 
 #[derive(Default)]
@@ -67,6 +68,17 @@ pub fn now_ms() -> u64 {
 
 impl Server {
     pub fn new(shard: Shard, config: Config) -> Arc<Server> {
+        let settings = crate::repl::state::NodeSettings {
+            database_id: String::new(),
+            region: shard.region(),
+            active_active: !shard.standalone(),
+            backlog_size: 16 << 20,
+            repl_addr: String::new(),
+        };
+        Server::with_settings(shard, config, settings)
+    }
+
+    pub fn with_settings(shard: Shard, config: Config, settings: crate::repl::state::NodeSettings) -> Arc<Server> {
         let run_id: String = (0..40).map(|_| format!("{:x}", rand::random::<u8>() % 16)).collect();
         Arc::new(Server {
             shard: Mutex::new(shard),
@@ -78,6 +90,7 @@ impl Server {
             started: Instant::now(),
             run_id,
             port: AtomicU64::new(0),
+            repl: crate::repl::state::ReplState::new(settings),
         })
     }
 

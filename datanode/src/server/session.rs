@@ -3,6 +3,7 @@
 //! blocking pops, HELLO/AUTH, CLIENT KILL).
 
 mod commands;
+mod replication;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::io;
@@ -251,6 +252,11 @@ impl Session {
                 "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
                 spec.name
             )));
+            return Flow::Next;
+        }
+        if spec.is_write() && self.server.repl.is_replica() {
+            self.fail_in_multi();
+            self.reply(Reply::error("READONLY You can't write against a read only replica."));
             return Flow::Next;
         }
         if let Some(queue) = &mut self.multi {

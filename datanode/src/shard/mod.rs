@@ -44,6 +44,8 @@ pub struct Shard {
     /// With no replicas and no peers every removal is at once seen by all: reset
     /// bookkeeping and losing concurrent atoms can be dropped as soon as they appear.
     compact_eagerly: bool,
+    /// A replica: its master decides every change, expiry included, so reads never delete.
+    read_only: bool,
     sink: Option<DeltaSink>,
     txn: Option<Delta>,
     /// Write sequence number of the last change to each WATCHed key, with its watcher count.
@@ -73,6 +75,7 @@ impl Shard {
             counter: 0,
             now_ms: 0,
             compact_eagerly: true,
+            read_only: false,
             sink: None,
             txn: None,
             watched: HashMap::new(),
@@ -87,6 +90,15 @@ impl Shard {
     /// multi-region database, where removals must wait until every region has seen them.
     pub fn replicated(id: Identity) -> Self {
         Shard { compact_eagerly: false, ..Shard::new(id) }
+    }
+
+    /// A replica's shard: expired keys read as missing but are left for the master to delete.
+    pub fn set_read_only(&mut self, read_only: bool) {
+        self.read_only = read_only;
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     pub fn set_sink(&mut self, sink: Option<DeltaSink>) {
@@ -150,7 +162,7 @@ impl Shard {
     pub fn lookup(&mut self, key: &[u8], access: Access) -> Option<&Entry> {
         let entry = self.keyspace.get(key)?;
         if let Some(owner) = self.expired(entry) {
-            if owner || access == Access::Write {
+            if !self.read_only && (owner || access == Access::Write) {
                 let key = Bytes::copy_from_slice(key);
                 self.delete(&key);
                 self.stats.expired_keys += 1;
@@ -377,6 +389,9 @@ impl Shard {
     /// Returns how many were deleted.
     pub fn expire_due(&mut self, limit: usize) -> usize {
         let mut deleted = 0;
+        if self.read_only {
+            return 0;
+        }
         for key in self.keyspace.due(self.now_ms, limit) {
             let owned = self.keyspace.get(&key).and_then(|e| self.expired(e)).unwrap_or(false);
             if owned {

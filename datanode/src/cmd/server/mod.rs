@@ -100,6 +100,21 @@ pub const COMMANDS: &[CommandSpec] = &[
         "pubsub",
         "Listens for messages published to channels.",
     ),
+    session(
+        "replicaof",
+        3,
+        &["admin", "noscript", "stale", "no_async_loading"],
+        "server",
+        "Configures a server as replica of another, or promotes it to a master.",
+    ),
+    session("role", 1, &["noscript", "loading", "stale", "fast"], "server", "Returns the replication role."),
+    session(
+        "slaveof",
+        3,
+        &["admin", "noscript", "stale", "no_async_loading"],
+        "server",
+        "Sets a Redis server as a replica of another, or promotes it to being a master.",
+    ),
     session("time", 1, &["loading", "stale", "fast"], "server", "Returns the server time."),
     session(
         "unsubscribe",

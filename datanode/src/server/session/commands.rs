@@ -62,6 +62,8 @@ impl Session {
                 Ok(Reply::Verbatim(info::render(&self.server, shard, &sections)))
             }
             "config" => self.config(args),
+            "replicaof" | "slaveof" => self.replicaof(args, shard),
+            "role" => self.role(args),
             "command" => command(args),
             "time" => {
                 let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();

@@ -1,0 +1,144 @@
+//! A replica following its master: connect, hand over anything the master lacks (an old
+//! master coming back after a failover), then a partial or full sync and the live stream,
+//! reconnecting with backoff for as long as the node stays a replica.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use meridian_proto::replication_client::ReplicationClient;
+use meridian_proto::sync_event::Event;
+use meridian_proto::{FullSyncBegin, Hello, StatusRequest, SyncRequest};
+use tonic::transport::Channel;
+
+use super::backoff::Backoff;
+use super::codec::{decode_context, decode_delta, decode_entries, verify};
+use super::feed::snapshot_parts;
+use crate::crdt::CausalContext;
+use crate::keyspace::delta::Snapshot;
+use crate::keyspace::entry::Entry;
+use crate::keyspace::slot::SlotRange;
+use crate::server::{Server, now_ms};
+
+pub async fn run(server: Arc<Server>, master: String) {
+    let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
+    loop {
+        let started = Instant::now();
+        let outcome = follow_once(&server, &master).await;
+        {
+            let mut link = server.repl.link.lock();
+            link.up = false;
+            link.syncing = false;
+            if let Err(e) = &outcome {
+                link.last_error = Some(e.clone());
+            }
+        }
+        match outcome {
+            Ok(()) => tracing::info!(%master, "master closed the replication stream"),
+            Err(e) => tracing::warn!(%master, error = %e, "replication link down"),
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            backoff.reset();
+        }
+        tokio::time::sleep(backoff.next_delay()).await;
+    }
+}
+
+fn hello(server: &Server) -> Hello {
+    Hello::new(&server.repl.settings.database_id, server.repl.settings.region)
+}
+
+async fn follow_once(server: &Arc<Server>, master: &str) -> Result<(), String> {
+    let mut client = ReplicationClient::connect(format!("http://{master}")).await.map_err(|e| e.to_string())?;
+    hand_over_extra(server, &mut client).await?;
+    let (replid, offset) = match server.repl.stream.backlog.lock().as_ref() {
+        Some(b) => (b.replid.clone(), b.offset()),
+        None => (String::new(), 0),
+    };
+    let request = SyncRequest {
+        hello: Some(hello(server)),
+        replid,
+        offset,
+        replica_addr: server.repl.settings.repl_addr.clone(),
+    };
+    let mut events = client.sync(request).await.map_err(|e| e.message().to_string())?.into_inner();
+    server.repl.link.lock().up = true;
+    let mut pending: Option<(FullSyncBegin, Vec<(Bytes, Entry)>)> = None;
+    while let Some(event) = events.message().await.map_err(|e| e.message().to_string())? {
+        server.repl.link.lock().last_io = Some(Instant::now());
+        match event.event {
+            Some(Event::Resume(c)) => {
+                let mut guard = server.repl.stream.backlog.lock();
+                let Some(b) = guard.as_mut() else { return Err("partial sync without a backlog".into()) };
+                if b.offset() != c.offset {
+                    return Err(format!("master resumed at {} but this replica is at {}", c.offset, b.offset()));
+                }
+                b.follow_new_id(c.replid, c.offset);
+                drop(guard);
+                server.repl.link.lock().partial_syncs += 1;
+            }
+            Some(Event::FullBegin(b)) => {
+                server.repl.link.lock().syncing = true;
+                pending = Some((b, Vec::new()));
+            }
+            Some(Event::Chunk(f)) => {
+                let Some((_, entries)) = pending.as_mut() else { return Err("snapshot chunk outside a full sync".into()) };
+                verify(&f.payload, f.crc32).map_err(|e| e.to_string())?;
+                entries.extend(decode_entries(&f.payload).map_err(|e| e.to_string())?);
+            }
+            Some(Event::FullEnd(_)) => {
+                let Some((begin, entries)) = pending.take() else { return Err("snapshot end without a start".into()) };
+                let ctx = decode_context(&begin.context).map_err(|e| e.to_string())?;
+                let snap = Snapshot { ctx, entries };
+                let mut shard = server.shard.lock();
+                shard.set_now(now_ms());
+                shard.apply_snapshot(&snap);
+                server.repl.reset_backlog(begin.replid, begin.offset, &shard);
+                server.wake_blocked(&mut shard);
+                drop(shard);
+                let mut link = server.repl.link.lock();
+                link.syncing = false;
+                link.full_syncs += 1;
+            }
+            Some(Event::Delta(f)) => {
+                verify(&f.payload, f.crc32).map_err(|e| e.to_string())?;
+                let delta = decode_delta(&f.payload).map_err(|e| e.to_string())?;
+                let mut shard = server.shard.lock();
+                let at = server.repl.stream.backlog.lock().as_ref().map(|b| b.offset());
+                if at != Some(f.offset) {
+                    return Err(format!("stream gap: delta at {} but this replica is at {at:?}", f.offset));
+                }
+                shard.set_now(now_ms());
+                shard.apply_remote(&delta);
+                server.repl.stream.append(&delta, f.payload, u8::try_from(f.origin).unwrap_or(0));
+                server.wake_blocked(&mut shard);
+            }
+            Some(Event::Heartbeat(h)) => server.repl.link.lock().master_offset = h.offset,
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// Split brain: a node that took writes the master never saw (it was master itself) hands
+/// its whole state to the master before following it, so no acknowledged write is lost.
+async fn hand_over_extra(server: &Arc<Server>, client: &mut ReplicationClient<Channel>) -> Result<(), String> {
+    let status = client
+        .status(StatusRequest { hello: Some(hello(server)) })
+        .await
+        .map_err(|e| e.message().to_string())?
+        .into_inner();
+    let theirs: CausalContext = decode_context(&status.context).map_err(|e| e.to_string())?;
+    let snap = {
+        let shard = server.shard.lock();
+        if theirs.includes(shard.context()) {
+            return Ok(());
+        }
+        shard.snapshot()
+    };
+    tracing::warn!(keys = snap.entries.len(), "handing writes the new master lacks over to it before following");
+    let parts = snapshot_parts(hello(server), server.repl.settings.region, snap, &[SlotRange::ALL]);
+    let stream = tokio_stream::iter(parts);
+    client.apply_snapshot(stream).await.map_err(|e| format!("handing over to the new master: {}", e.message()))?;
+    Ok(())
+}

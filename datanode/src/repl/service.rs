@@ -1,0 +1,328 @@
+//! The gRPC Replication service of a datanode: replicas follow it (`Sync`), the region's
+//! syncer reads from it by causal context (`Subscribe`) and writes peers' deltas into it
+//! (`Apply`, `ApplySnapshot`), and the operator reads and changes its role.
+
+use std::sync::Arc;
+
+use meridian_proto::replication_server::Replication;
+use meridian_proto::snapshot_part::Part;
+use meridian_proto::{
+    ApplyReply, ApplyRequest, Hello, NodeStatus, Role as WireRole, SetRoleRequest, SnapshotPart, StatusRequest,
+    SubscribeRequest, SyncEvent, SyncRequest,
+};
+use tokio::sync::mpsc;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
+
+use super::backlog::Resume;
+use super::codec::{decode_context, decode_delta, decode_entries, encode_context, verify};
+use super::feed::{Events, follow_backlog, frame_of, send_resume, send_snapshot};
+use super::role;
+use super::state::Role;
+use crate::keyspace::delta::{Delta, Snapshot};
+use crate::keyspace::slot::SlotRange;
+use crate::server::{Server, now_ms};
+
+pub struct ReplicationService {
+    server: Arc<Server>,
+}
+
+impl ReplicationService {
+    pub fn new(server: Arc<Server>) -> Self {
+        ReplicationService { server }
+    }
+
+    fn check(&self, hello: Option<&Hello>) -> Result<(), Status> {
+        match Hello::refusal(hello, &self.server.repl.settings.database_id) {
+            Some(why) => Err(Status::failed_precondition(why)),
+            None => Ok(()),
+        }
+    }
+
+    fn check_master(&self) -> Result<(), Status> {
+        if self.server.repl.is_replica() {
+            return Err(Status::failed_precondition("READONLY this node is a replica; ask its master"));
+        }
+        Ok(())
+    }
+
+    fn check_active_active(&self) -> Result<(), Status> {
+        if !self.server.repl.settings.active_active {
+            return Err(Status::failed_precondition(
+                "this node is not part of an active-active database (start it with --active-active)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Slot ranges from the wire, refusing impossible ones.
+pub fn parse_ranges(wire: &[meridian_proto::SlotRange]) -> Result<Vec<SlotRange>, Status> {
+    if wire.is_empty() {
+        return Ok(vec![SlotRange::ALL]);
+    }
+    wire.iter()
+        .map(|r| match (u16::try_from(r.start), u16::try_from(r.end)) {
+            (Ok(start), Ok(end)) if start <= end && end <= SlotRange::ALL.end => Ok(SlotRange { start, end }),
+            _ => Err(Status::invalid_argument(format!("bad slot range {}-{}", r.start, r.end))),
+        })
+        .collect()
+}
+
+fn bad_payload(e: impl std::fmt::Display) -> Status {
+    Status::data_loss(format!("refused: {e}; nothing of this batch was applied"))
+}
+
+type EventStream = ReceiverStream<Result<SyncEvent, Status>>;
+
+#[tonic::async_trait]
+impl Replication for ReplicationService {
+    type SyncStream = EventStream;
+    type SubscribeStream = EventStream;
+
+    async fn sync(&self, request: Request<SyncRequest>) -> Result<Response<EventStream>, Status> {
+        let req = request.into_inner();
+        self.check(req.hello.as_ref())?;
+        self.check_master()?;
+        let (tx, rx) = mpsc::channel(64);
+        tokio::spawn(feed_replica(self.server.clone(), req, tx));
+        Ok(Response::new(ReceiverStream::new(rx)))
+    }
+
+    async fn subscribe(&self, request: Request<SubscribeRequest>) -> Result<Response<EventStream>, Status> {
+        let req = request.into_inner();
+        self.check(req.hello.as_ref())?;
+        self.check_active_active()?;
+        self.check_master()?;
+        let ranges = parse_ranges(&req.ranges)?;
+        let ctx = decode_context(&req.context).map_err(bad_payload)?;
+        let region = req.hello.as_ref().map_or(0, |h| h.region) as u8;
+        let (tx, rx) = mpsc::channel(64);
+        tokio::spawn(feed_subscriber(self.server.clone(), ranges, ctx, region, tx));
+        Ok(Response::new(ReceiverStream::new(rx)))
+    }
+
+    async fn apply(&self, request: Request<ApplyRequest>) -> Result<Response<ApplyReply>, Status> {
+        let req = request.into_inner();
+        self.check(req.hello.as_ref())?;
+        self.check_active_active()?;
+        self.check_master()?;
+        let origin = u8::try_from(req.origin).map_err(|_| Status::invalid_argument("bad origin region"))?;
+        // Decode everything first: a corrupt delta refuses the batch before any is applied.
+        let mut deltas = Vec::with_capacity(req.deltas.len());
+        for f in req.deltas {
+            verify(&f.payload, f.crc32).map_err(bad_payload)?;
+            deltas.push((decode_delta(&f.payload).map_err(bad_payload)?, f.payload));
+        }
+        let server = &self.server;
+        let mut shard = server.shard.lock();
+        shard.set_now(now_ms());
+        for (delta, payload) in &deltas {
+            shard.apply_remote(delta);
+            server.repl.stream.append(delta, payload.clone(), origin);
+        }
+        server.wake_blocked(&mut shard);
+        drop(shard);
+        let offset = *server.repl.stream.offset.borrow();
+        Ok(Response::new(ApplyReply { applied: deltas.len() as u64, offset }))
+    }
+
+    async fn apply_snapshot(&self, request: Request<Streaming<SnapshotPart>>) -> Result<Response<ApplyReply>, Status> {
+        let mut parts = request.into_inner();
+        let mut begin = None;
+        let mut entries = Vec::new();
+        let mut origin = 0u8;
+        let mut ended = false;
+        while let Some(part) = parts.next().await {
+            let part = part?;
+            if begin.is_none() {
+                self.check(part.hello.as_ref())?;
+                origin = u8::try_from(part.origin).map_err(|_| Status::invalid_argument("bad origin region"))?;
+            }
+            match part.part {
+                Some(Part::Begin(b)) => begin = Some(b),
+                Some(Part::Chunk(f)) => {
+                    verify(&f.payload, f.crc32).map_err(bad_payload)?;
+                    entries.extend(decode_entries(&f.payload).map_err(bad_payload)?);
+                }
+                Some(Part::End(_)) => {
+                    ended = true;
+                    break;
+                }
+                None => {}
+            }
+        }
+        let Some(begin) = begin.filter(|_| ended) else {
+            return Err(Status::data_loss("truncated snapshot: nothing was applied"));
+        };
+        // A node's own region may push its state here (an old master coming back); other
+        // regions only into an active-active database.
+        if origin != self.server.repl.settings.region {
+            self.check_active_active()?;
+        }
+        self.check_master()?;
+        let ranges = parse_ranges(&begin.ranges)?;
+        let ctx = decode_context(&begin.context).map_err(bad_payload)?;
+        let snap = Snapshot { ctx, entries };
+        let applied = apply_snapshot(&self.server, &ranges, &snap, origin);
+        let offset = *self.server.repl.stream.offset.borrow();
+        Ok(Response::new(ApplyReply { applied, offset }))
+    }
+
+    async fn status(&self, request: Request<StatusRequest>) -> Result<Response<NodeStatus>, Status> {
+        self.check(request.get_ref().hello.as_ref())?;
+        Ok(Response::new(status(&self.server)))
+    }
+
+    async fn set_role(&self, request: Request<SetRoleRequest>) -> Result<Response<NodeStatus>, Status> {
+        let req = request.into_inner();
+        self.check(req.hello.as_ref())?;
+        let mut shard = self.server.shard.lock();
+        if req.master_addr.is_empty() {
+            role::become_master(&self.server, &mut shard);
+        } else {
+            let (host, port) = resp_address(&req.master_addr);
+            role::become_replica(&self.server, &mut shard, req.master_addr, host, port);
+        }
+        drop(shard);
+        Ok(Response::new(status(&self.server)))
+    }
+}
+
+/// The RESP address of a master known by its replication address (RESP port + 10000, the
+/// default), for ROLE and INFO.
+fn resp_address(repl_addr: &str) -> (String, u16) {
+    let (host, port) = repl_addr.rsplit_once(':').unwrap_or((repl_addr, "0"));
+    let port: u16 = port.parse().unwrap_or(0);
+    (host.to_string(), port.saturating_sub(10000))
+}
+
+/// Joins a snapshot and records its effect in the backlog. Returns the keys it changed.
+pub fn apply_snapshot(server: &Server, ranges: &[SlotRange], snap: &Snapshot, origin: u8) -> u64 {
+    let mut shard = server.shard.lock();
+    shard.set_now(now_ms());
+    let record: Delta = shard.apply_snapshot_in(ranges, snap);
+    let changed = record.entries.len() as u64;
+    if server.repl.stream.backlog.lock().is_some() {
+        let payload = super::codec::encode_delta(&record);
+        server.repl.stream.append(&record, payload, origin);
+    }
+    server.wake_blocked(&mut shard);
+    changed
+}
+
+pub fn status(server: &Server) -> NodeStatus {
+    let (replid, replid2, offset, second) = server.repl.ids();
+    let (context, actor, region, digest, keys) = {
+        let shard = server.shard.lock();
+        let id = shard.identity();
+        (encode_context(shard.context()), id.actor.to_string(), id.region, shard.digest(), shard.dbsize())
+    };
+    let link = server.repl.link.lock().clone();
+    let (role, master_addr) = match server.repl.role() {
+        Role::Master => (WireRole::Master, String::new()),
+        Role::Replica { master, .. } => (WireRole::Replica, master),
+    };
+    NodeStatus {
+        role: role as i32,
+        replid,
+        replid2,
+        offset,
+        second_offset: second.unwrap_or(0),
+        context,
+        actor,
+        region: u32::from(region),
+        master_addr,
+        master_link_up: link.up,
+        digest: digest.to_vec().into(),
+        keys: keys as u64,
+        active_active: server.repl.settings.active_active,
+    }
+}
+
+/// A replica: partial sync from its offset when the backlog holds it, else a full sync.
+async fn feed_replica(server: Arc<Server>, req: SyncRequest, tx: Events) {
+    let plan = {
+        let mut shard = server.shard.lock();
+        server.repl.ensure_backlog(&mut shard);
+        let guard = server.repl.stream.backlog.lock();
+        let Some(b) = guard.as_ref() else { return };
+        match b.resume(&req.replid, req.offset) {
+            Resume::Partial(at) => (b.replid.clone(), at, None),
+            Resume::Full => (b.replid.clone(), b.offset(), Some(shard.snapshot())),
+        }
+    };
+    let (replid, pos, snapshot) = plan;
+    let id = server.repl.add_follower("replica", req.replica_addr.clone(), pos);
+    let sent = match snapshot {
+        Some(snap) => send_snapshot(&tx, snap, replid, pos, &[SlotRange::ALL]).await,
+        None => send_resume(&tx, replid, pos).await,
+    };
+    if sent.is_ok() {
+        let _ = follow_backlog(&server, id, pos, &tx, |r| Some(frame_of(r))).await;
+    }
+    server.repl.remove_follower(id);
+}
+
+/// A syncer: the deltas its context lacks, for its slots. Once caught up it is not sent its
+/// own region's deltas back (it already holds them); before that it is, because a region
+/// that failed over must get back what its old master had shipped here.
+async fn feed_subscriber(
+    server: Arc<Server>,
+    ranges: Vec<SlotRange>,
+    ctx: crate::crdt::CausalContext,
+    region: u8,
+    tx: Events,
+) {
+    let plan = {
+        let mut shard = server.shard.lock();
+        server.repl.ensure_backlog(&mut shard);
+        let guard = server.repl.stream.backlog.lock();
+        let Some(b) = guard.as_ref() else { return };
+        if b.covers(&ctx) {
+            (b.replid.clone(), b.first_offset(), b.offset(), None)
+        } else {
+            (b.replid.clone(), b.offset(), b.offset(), Some(shard.snapshot_of(&ranges)))
+        }
+    };
+    let (replid, pos, live_from, snapshot) = plan;
+    let id = server.repl.add_follower("syncer", format!("region {region}"), pos);
+    let sent = match snapshot {
+        Some(snap) => send_snapshot(&tx, snap, replid, pos, &ranges).await,
+        None => send_resume(&tx, replid, pos).await,
+    };
+    let whole = ranges.contains(&SlotRange::ALL);
+    if sent.is_ok() {
+        let pick = |r: &super::backlog::Record| {
+            if r.seen_by(&ctx) || (r.offset >= live_from && r.origin == region) {
+                return None;
+            }
+            if whole {
+                return Some(frame_of(r));
+            }
+            narrow(r, &ranges)
+        };
+        let _ = follow_backlog(&server, id, pos, &tx, pick).await;
+    }
+    server.repl.remove_follower(id);
+}
+
+/// The part of a record about `ranges`, re-encoded, or nothing when it has none.
+fn narrow(record: &super::backlog::Record, ranges: &[SlotRange]) -> Option<meridian_proto::Frame> {
+    let mut delta = decode_delta(&record.payload).ok()?;
+    let before = delta.entries.len();
+    delta.entries.retain(|(k, _)| {
+        let slot = crate::keyspace::slot::slot_of(k);
+        ranges.iter().any(|r| r.contains(slot))
+    });
+    if delta.entries.is_empty() {
+        return None;
+    }
+    let mut frame = frame_of(record);
+    if delta.entries.len() != before {
+        frame.payload = super::codec::encode_delta(&delta);
+        frame.crc32 = super::codec::crc(&frame.payload);
+    }
+    Some(frame)
+}

@@ -1,0 +1,192 @@
+//! A node's replication state, shared by the RESP server, the gRPC service and the loop
+//! that follows a master: its role, its backlog (created when the first follower comes, as
+//! Redis does), and what is known about its followers and its master link.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use bytes::Bytes;
+use parking_lot::{Mutex, RwLock};
+use tokio::sync::watch;
+
+use super::backlog::{Backlog, Record, new_replid};
+use super::codec::encode_delta;
+use crate::crdt::ActorId;
+use crate::keyspace::delta::Delta;
+use crate::server::now_ms;
+use crate::shard::Shard;
+
+/// Fixed identity and settings of a node, from its command line.
+#[derive(Clone, Debug)]
+pub struct NodeSettings {
+    /// Every node and syncer of one database shares it; callers of another are refused.
+    pub database_id: String,
+    pub region: u8,
+    /// A database with several regions: removals keep their bookkeeping until every region
+    /// could have seen them, and syncers may subscribe and apply.
+    pub active_active: bool,
+    pub backlog_size: usize,
+    /// Where followers reach this node's replication service.
+    pub repl_addr: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    Master,
+    /// Follows the replication service at `master` (RESP address in `resp_host:resp_port`).
+    Replica { master: String, resp_host: String, resp_port: u16 },
+}
+
+/// A replica's view of its link to the master.
+#[derive(Debug, Default, Clone)]
+pub struct Link {
+    pub up: bool,
+    pub syncing: bool,
+    pub last_io: Option<Instant>,
+    /// The master's offset at its last heartbeat.
+    pub master_offset: u64,
+    pub full_syncs: u64,
+    pub partial_syncs: u64,
+    pub last_error: Option<String>,
+}
+
+/// A follower currently streaming from this node.
+#[derive(Debug, Clone)]
+pub struct Follower {
+    pub kind: &'static str,
+    pub addr: String,
+    /// Stream position sent so far.
+    pub offset: u64,
+    pub last_send: Instant,
+}
+
+/// What the delta sink shares with the readers of the backlog.
+pub struct Stream {
+    pub backlog: Mutex<Option<Backlog>>,
+    /// The stream position after the last append; readers wait on its changes.
+    pub offset: watch::Sender<u64>,
+}
+
+impl Stream {
+    /// Appends one delta to the backlog (if it exists yet) and wakes the readers.
+    pub fn append(&self, delta: &Delta, payload: Bytes, origin: u8) -> Option<Arc<Record>> {
+        let mut guard = self.backlog.lock();
+        let backlog = guard.as_mut()?;
+        let record = backlog.append(payload, delta.dots.clone(), delta.ctx.clone(), origin, now_ms());
+        self.offset.send_replace(record.end());
+        Some(record)
+    }
+}
+
+pub struct ReplState {
+    pub settings: NodeSettings,
+    pub stream: Arc<Stream>,
+    role: RwLock<Role>,
+    /// Mirrors `role` for the check every write makes.
+    replica: AtomicBool,
+    pub link: Mutex<Link>,
+    pub followers: Mutex<BTreeMap<u64, Follower>>,
+    next_follower: AtomicU64,
+    /// The loop following the current master, aborted on a role change.
+    pub follow_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl ReplState {
+    pub fn new(settings: NodeSettings) -> Self {
+        ReplState {
+            settings,
+            stream: Arc::new(Stream { backlog: Mutex::new(None), offset: watch::channel(0).0 }),
+            role: RwLock::new(Role::Master),
+            replica: AtomicBool::new(false),
+            link: Mutex::new(Link::default()),
+            followers: Mutex::new(BTreeMap::new()),
+            next_follower: AtomicU64::new(1),
+            follow_task: Mutex::new(None),
+        }
+    }
+
+    pub fn role(&self) -> Role {
+        self.role.read().clone()
+    }
+
+    pub fn is_replica(&self) -> bool {
+        self.replica.load(Ordering::Relaxed)
+    }
+
+    pub fn set_role(&self, role: Role) {
+        self.replica.store(matches!(role, Role::Replica { .. }), Ordering::Relaxed);
+        *self.role.write() = role;
+    }
+
+    /// Creates the backlog if there is none, and makes the shard feed it. Called with the
+    /// shard locked, so the backlog starts exactly at the shard's current state.
+    pub fn ensure_backlog(&self, shard: &mut Shard) {
+        let mut guard = self.stream.backlog.lock();
+        if guard.is_some() {
+            return;
+        }
+        let offset = *self.stream.offset.borrow();
+        *guard = Some(Backlog::new(new_replid(), offset, shard.context_clone(), self.settings.backlog_size));
+        drop(guard);
+        self.install_sink(shard);
+    }
+
+    /// Sends every delta the shard commits to the backlog.
+    pub fn install_sink(&self, shard: &mut Shard) {
+        let stream = self.stream.clone();
+        shard.set_sink(Some(Box::new(move |delta: &Delta| {
+            let payload = encode_delta(delta);
+            stream.append(delta, payload, 0);
+        })));
+    }
+
+    /// Replaces the backlog (a replica after a full sync starts over at the master's offset).
+    pub fn reset_backlog(&self, replid: String, offset: u64, shard: &Shard) {
+        let backlog = Backlog::new(replid, offset, shard.context_clone(), self.settings.backlog_size);
+        *self.stream.backlog.lock() = Some(backlog);
+        self.stream.offset.send_replace(offset);
+    }
+
+    /// The node becomes a master: a new incarnation (actor) and a new replication id that
+    /// remembers the old one, so followers of the old id resume partially.
+    pub fn promote(&self, shard: &mut Shard) {
+        shard.set_actor(ActorId(rand::random()));
+        shard.set_read_only(false);
+        self.ensure_backlog(shard);
+        if let Some(b) = self.stream.backlog.lock().as_mut() {
+            b.promote();
+        }
+        self.install_sink(shard);
+        self.set_role(Role::Master);
+    }
+
+    /// (replid, replid2, offset, second offset) as INFO and ROLE report them.
+    pub fn ids(&self) -> (String, String, u64, Option<u64>) {
+        match self.stream.backlog.lock().as_ref() {
+            Some(b) => {
+                let second = (b.replid2.bytes().any(|c| c != b'0')).then_some(b.second_offset);
+                (b.replid.clone(), b.replid2.clone(), b.offset(), second)
+            }
+            None => ("0".repeat(40), "0".repeat(40), *self.stream.offset.borrow(), None),
+        }
+    }
+
+    pub fn add_follower(&self, kind: &'static str, addr: String, offset: u64) -> u64 {
+        let id = self.next_follower.fetch_add(1, Ordering::Relaxed);
+        self.followers.lock().insert(id, Follower { kind, addr, offset, last_send: Instant::now() });
+        id
+    }
+
+    pub fn follower_progress(&self, id: u64, offset: u64) {
+        if let Some(f) = self.followers.lock().get_mut(&id) {
+            f.offset = offset;
+            f.last_send = Instant::now();
+        }
+    }
+
+    pub fn remove_follower(&self, id: u64) {
+        self.followers.lock().remove(&id);
+    }
+}
