@@ -1,1 +1,48 @@
-//! placeholder until the syncer lands in this commit
+//! Meridian's syncer: one per region. It serves this region's deltas to the other regions'
+//! syncers (`serve`), pulls theirs and applies them to the local masters (`pull`), routing
+//! by slot (`route`), and reports per-peer sync state (`status`, `http`).
+
+pub mod config;
+pub mod http;
+pub mod lag;
+pub mod local;
+pub mod pull;
+pub mod route;
+pub mod serve;
+pub mod status;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use config::PeerRegion;
+use local::Local;
+use status::Peers;
+
+pub struct Syncer {
+    pub local: Local,
+    pub peers: Peers,
+    pub lag: lag::Lag,
+}
+
+impl Syncer {
+    pub fn new(local: Local, peers: &[PeerRegion]) -> Arc<Syncer> {
+        let syncer = Syncer { local, peers: Peers::default(), lag: lag::Lag::default() };
+        for p in peers {
+            syncer.peers.add(p.region, p.addr.clone());
+        }
+        Arc::new(syncer)
+    }
+
+    /// Starts pulling from every peer, and watching the local masters for changes.
+    pub fn start(self: &Arc<Self>, peers: Vec<PeerRegion>) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut tasks: Vec<_> = peers.into_iter().map(|p| tokio::spawn(pull::run(self.clone(), p))).collect();
+        let me = self.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                me.local.refresh().await;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }));
+        tasks
+    }
+}

@@ -23,7 +23,10 @@ pub struct Record {
     pub ctx: Option<Box<CausalContext>>,
     /// 0 for this shard's own writes, else the peer region the delta came from.
     pub origin: u8,
-    pub appended_ms: u64,
+    /// Unix microseconds of the append, for lag.
+    pub appended_us: u64,
+    /// Position among all records ever appended here.
+    pub seq: u64,
 }
 
 impl Record {
@@ -62,6 +65,8 @@ pub struct Backlog {
     next: u64,
     bytes: usize,
     limit: usize,
+    /// Records appended so far.
+    seq: u64,
     /// Everything the shard had seen before the first record still held: a subscriber
     /// whose context includes it can be served from the buffer alone.
     base: CausalContext,
@@ -79,12 +84,17 @@ impl Backlog {
             next: offset,
             bytes: 0,
             limit,
+            seq: 0,
             base,
         }
     }
 
     pub fn offset(&self) -> u64 {
         self.next
+    }
+
+    pub fn seq(&self) -> u64 {
+        self.seq
     }
 
     pub fn first_offset(&self) -> u64 {
@@ -115,10 +125,12 @@ impl Backlog {
         dots: DotList,
         ctx: Option<Box<CausalContext>>,
         origin: u8,
-        now_ms: u64,
+        now_us: u64,
     ) -> Arc<Record> {
         let crc32 = super::codec::crc(&payload);
-        let record = Arc::new(Record { offset: self.next, payload, crc32, dots, ctx, origin, appended_ms: now_ms });
+        self.seq += 1;
+        let record =
+            Arc::new(Record { offset: self.next, payload, crc32, dots, ctx, origin, appended_us: now_us, seq: self.seq });
         self.next = record.end();
         self.bytes += record.payload.len();
         self.records.push_back(record.clone());

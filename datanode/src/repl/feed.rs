@@ -4,7 +4,7 @@
 //! falls out of it is cut off and must full-sync, so memory stays bounded.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use meridian_proto::{Continue, Frame, FullSyncBegin, FullSyncEnd, Heartbeat, SlotRange as WireRange, SyncEvent};
@@ -16,7 +16,7 @@ use super::backlog::Record;
 use super::codec::{crc, encode_context, encode_entries};
 use crate::keyspace::delta::Snapshot;
 use crate::keyspace::slot::SlotRange;
-use crate::server::{Server, now_ms};
+use crate::server::{Server, now_ms, now_us};
 
 pub type Events = mpsc::Sender<Result<SyncEvent, Status>>;
 
@@ -40,7 +40,8 @@ pub fn frame_of(record: &Record) -> Frame {
         payload: record.payload.clone(),
         crc32: record.crc32,
         origin: u32::from(record.origin),
-        appended_ms: record.appended_ms,
+        appended_us: record.appended_us,
+        seq: record.seq,
     }
 }
 
@@ -70,7 +71,7 @@ pub async fn send_snapshot(
     for chunk in snap.entries.chunks(CHUNK_ENTRIES) {
         let payload: Bytes = encode_entries(chunk);
         let crc32 = crc(&payload);
-        send(tx, Event::Chunk(Frame { offset, payload, crc32, origin: 0, appended_ms: now_ms() })).await?;
+        send(tx, Event::Chunk(Frame { offset, payload, crc32, origin: 0, appended_us: now_us(), seq: 0 })).await?;
         chunks += 1;
     }
     send(tx, Event::FullEnd(FullSyncEnd { chunks })).await
@@ -93,7 +94,8 @@ pub fn snapshot_parts(
     for chunk in snap.entries.chunks(CHUNK_ENTRIES) {
         let payload = encode_entries(chunk);
         let crc32 = crc(&payload);
-        parts.push(part(Part::Chunk(Frame { offset: 0, payload, crc32, origin: u32::from(origin), appended_ms: now_ms() })));
+        let frame = Frame { offset: 0, payload, crc32, origin: u32::from(origin), appended_us: now_us(), seq: 0 };
+        parts.push(part(Part::Chunk(frame)));
     }
     let chunks = parts.len() as u64 - 1;
     parts.push(part(Part::End(FullSyncEnd { chunks })));
@@ -111,9 +113,22 @@ pub async fn follow_backlog(
     mut pick: impl FnMut(&Record) -> Option<Frame>,
 ) -> Result<(), Gone> {
     let mut changed = server.repl.stream.offset.subscribe();
+    let mut last_beat = Instant::now();
     loop {
         changed.borrow_and_update();
-        let batch = server.repl.stream.backlog.lock().as_ref().and_then(|b| b.read(pos, BATCH));
+        let (batch, head, end) = {
+            let guard = server.repl.stream.backlog.lock();
+            match guard.as_ref() {
+                Some(b) => (b.read(pos, BATCH), b.seq(), b.offset()),
+                None => (None, 0, 0),
+            }
+        };
+        if last_beat.elapsed() >= HEARTBEAT {
+            last_beat = Instant::now();
+            // Records from the first one not yet sent up to the newest.
+            let behind = batch.as_ref().and_then(|b| b.first()).map_or(0, |r| head + 1 - r.seq);
+            send(tx, Event::Heartbeat(Heartbeat { offset: end, unix_ms: now_ms(), behind })).await?;
+        }
         let Some(batch) = batch else {
             let why = "backlog overrun: this follower fell out of the master's backlog and must full-sync";
             let _ = tx.send(Err(Status::out_of_range(why))).await;
@@ -123,7 +138,10 @@ pub async fn follow_backlog(
             match tokio::time::timeout(HEARTBEAT, changed.changed()).await {
                 Ok(Ok(())) => {}
                 Ok(Err(_)) => return Ok(()),
-                Err(_) => send(tx, Event::Heartbeat(Heartbeat { offset: pos, unix_ms: now_ms() })).await?,
+                Err(_) => {
+                    last_beat = Instant::now();
+                    send(tx, Event::Heartbeat(Heartbeat { offset: pos, unix_ms: now_ms(), behind: 0 })).await?
+                }
             }
             continue;
         }

@@ -108,24 +108,34 @@ impl Replication for ReplicationService {
         self.check(req.hello.as_ref())?;
         self.check_active_active()?;
         self.check_master()?;
-        let origin = u8::try_from(req.origin).map_err(|_| Status::invalid_argument("bad origin region"))?;
+        let region = |r: u32| u8::try_from(r).map_err(|_| Status::invalid_argument("bad origin region"));
+        let sender = region(req.origin)?;
         // Decode everything first: a corrupt delta refuses the batch before any is applied.
         let mut deltas = Vec::with_capacity(req.deltas.len());
         for f in req.deltas {
             verify(&f.payload, f.crc32).map_err(bad_payload)?;
-            deltas.push((decode_delta(&f.payload).map_err(bad_payload)?, f.payload));
+            // A relayed delta keeps the region that wrote it.
+            let origin = if f.origin == 0 { sender } else { region(f.origin)? };
+            deltas.push((decode_delta(&f.payload).map_err(bad_payload)?, f.payload, origin));
         }
         let server = &self.server;
+        let mut applied = 0;
         let mut shard = server.shard.lock();
         shard.set_now(now_ms());
-        for (delta, payload) in &deltas {
+        for (delta, payload, origin) in &deltas {
+            // Already seen (a duplicate, or a copy relayed by another region): applying it
+            // would change nothing, and appending it again would send it round forever.
+            if shard.has_seen(delta) {
+                continue;
+            }
             shard.apply_remote(delta);
-            server.repl.stream.append(delta, payload.clone(), origin);
+            server.repl.stream.append(delta, payload.clone(), *origin);
+            applied += 1;
         }
         server.wake_blocked(&mut shard);
         drop(shard);
         let offset = *server.repl.stream.offset.borrow();
-        Ok(Response::new(ApplyReply { applied: deltas.len() as u64, offset }))
+        Ok(Response::new(ApplyReply { applied, offset }))
     }
 
     async fn apply_snapshot(&self, request: Request<Streaming<SnapshotPart>>) -> Result<Response<ApplyReply>, Status> {

@@ -15,7 +15,7 @@ use super::backlog::{Backlog, Record, new_replid};
 use super::codec::encode_delta;
 use crate::crdt::ActorId;
 use crate::keyspace::delta::Delta;
-use crate::server::now_ms;
+use crate::server::now_us;
 use crate::shard::Shard;
 
 /// Fixed identity and settings of a node, from its command line.
@@ -74,7 +74,7 @@ impl Stream {
     pub fn append(&self, delta: &Delta, payload: Bytes, origin: u8) -> Option<Arc<Record>> {
         let mut guard = self.backlog.lock();
         let backlog = guard.as_mut()?;
-        let record = backlog.append(payload, delta.dots.clone(), delta.ctx.clone(), origin, now_ms());
+        let record = backlog.append(payload, delta.dots.clone(), delta.ctx.clone(), origin, now_us());
         self.offset.send_replace(record.end());
         Some(record)
     }

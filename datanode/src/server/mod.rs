@@ -66,6 +66,10 @@ pub fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
+pub fn now_us() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
+}
+
 impl Server {
     pub fn new(shard: Shard, config: Config) -> Arc<Server> {
         let settings = crate::repl::state::NodeSettings {

@@ -104,6 +104,15 @@ impl Shard {
         record
     }
 
+    /// Whether this shard already holds everything `delta` brings: every dot it covers (and
+    /// the context it carries). The context only ever names applied dots, so then joining it
+    /// would change nothing.
+    pub fn has_seen(&self, delta: &Delta) -> bool {
+        !delta.dots.is_empty()
+            && delta.dots.iter().all(|d| self.ctx.contains(d))
+            && delta.ctx.as_deref().is_none_or(|c| self.ctx.includes(c))
+    }
+
     /// The shard's context, for a subscriber or a status report.
     pub fn context_clone(&self) -> CausalContext {
         self.ctx.clone()

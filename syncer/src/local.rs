@@ -1,0 +1,136 @@
+//! This region's shards as the syncer sees them: which node of each is the master now,
+//! found by asking the nodes, and a gRPC client to it. A master that changes (failover)
+//! bumps `generation`, which makes every peer subscription start over with fresh contexts.
+
+use std::collections::HashMap;
+
+use meridian_datanode::keyspace::slot::SlotRange;
+use meridian_proto::replication_client::ReplicationClient;
+use meridian_proto::{Hello, Role, StatusRequest};
+use parking_lot::Mutex;
+use tonic::codec::CompressionEncoding;
+use tonic::transport::{Channel, Endpoint};
+
+use crate::config::LocalShard;
+
+/// The master of one shard, as last found.
+#[derive(Clone, Debug)]
+pub struct Master {
+    pub addr: String,
+    pub client: ReplicationClient<Channel>,
+    /// Changes when the master changes, or the same node restarts or is promoted.
+    pub identity: String,
+}
+
+pub struct Local {
+    pub shards: Vec<LocalShard>,
+    pub database_id: String,
+    pub region: u8,
+    masters: Mutex<Vec<Option<Master>>>,
+    channels: Mutex<HashMap<String, ReplicationClient<Channel>>>,
+    generation: tokio::sync::watch::Sender<u64>,
+}
+
+impl Local {
+    pub fn new(shards: Vec<LocalShard>, database_id: String, region: u8) -> Self {
+        let n = shards.len();
+        Local {
+            shards,
+            database_id,
+            region,
+            masters: Mutex::new(vec![None; n]),
+            channels: Mutex::new(HashMap::new()),
+            generation: tokio::sync::watch::channel(0).0,
+        }
+    }
+
+    pub fn ranges(&self) -> Vec<SlotRange> {
+        self.shards.iter().map(|s| s.range).collect()
+    }
+
+    pub fn hello(&self) -> Hello {
+        Hello::new(&self.database_id, self.region)
+    }
+
+    pub fn generation(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.generation.subscribe()
+    }
+
+    /// A client to the node at `addr` (connections are made lazily and reused).
+    pub fn client(&self, addr: &str) -> Result<ReplicationClient<Channel>, String> {
+        let mut channels = self.channels.lock();
+        if let Some(c) = channels.get(addr) {
+            return Ok(c.clone());
+        }
+        let endpoint = Endpoint::from_shared(format!("http://{addr}"))
+            .map_err(|e| format!("bad node address {addr}: {e}"))?
+            .connect_timeout(std::time::Duration::from_secs(2))
+            .tcp_nodelay(true);
+        let client = ReplicationClient::new(endpoint.connect_lazy())
+            .max_decoding_message_size(64 << 20)
+            .send_compressed(CompressionEncoding::Gzip)
+            .accept_compressed(CompressionEncoding::Gzip);
+        channels.insert(addr.to_string(), client.clone());
+        Ok(client)
+    }
+
+    /// The current master of shard `i`, asking the nodes if it is not known.
+    pub async fn master(&self, i: usize) -> Result<Master, String> {
+        if let Some(m) = self.masters.lock().get(i).cloned().flatten() {
+            return Ok(m);
+        }
+        let found = self.discover(i).await?;
+        if let Some(slot) = self.masters.lock().get_mut(i) {
+            *slot = Some(found.clone());
+        }
+        Ok(found)
+    }
+
+    /// Asks every node of shard `i` for its role; the first master answers.
+    async fn discover(&self, i: usize) -> Result<Master, String> {
+        let shard = self.shards.get(i).ok_or("no such shard")?;
+        let mut errors = Vec::new();
+        for addr in &shard.nodes {
+            let mut client = self.client(addr)?;
+            match client.status(StatusRequest { hello: Some(self.hello()) }).await {
+                Ok(s) => {
+                    let s = s.into_inner();
+                    if s.role == Role::Master as i32 {
+                        let identity = format!("{addr}/{}/{}", s.actor, s.replid);
+                        return Ok(Master { addr: addr.clone(), client, identity });
+                    }
+                }
+                Err(e) => errors.push(format!("{addr}: {}", e.message())),
+            }
+        }
+        Err(format!("no master found for slots {}-{} ({})", shard.range.start, shard.range.end, errors.join("; ")))
+    }
+
+    /// Forgets what is known of shard `i`'s master (after an error talking to it).
+    pub fn forget(&self, i: usize) {
+        if let Some(slot) = self.masters.lock().get_mut(i) {
+            if slot.take().is_some() {
+                self.generation.send_modify(|g| *g += 1);
+            }
+        }
+    }
+
+    /// Looks for master changes; bumps the generation when one happened.
+    pub async fn refresh(&self) {
+        for i in 0..self.shards.len() {
+            let known = self.masters.lock().get(i).cloned().flatten();
+            let now = self.discover(i).await.ok();
+            let changed = known.as_ref().map(|m| &m.identity) != now.as_ref().map(|m| &m.identity);
+            if changed {
+                if let Some(slot) = self.masters.lock().get_mut(i) {
+                    *slot = now;
+                }
+                // The first discovery is no change: subscriptions made with it are current.
+                if known.is_some() {
+                    tracing::info!(shard = i, "local master changed");
+                    self.generation.send_modify(|g| *g += 1);
+                }
+            }
+        }
+    }
+}

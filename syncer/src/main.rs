@@ -1,0 +1,93 @@
+//! `meridian-syncer`: one per region; peers with the other regions' syncers.
+
+use anyhow::Context;
+use clap::Parser;
+use meridian_proto::peer_server::PeerServer;
+use meridian_syncer::config::{check_peers, check_shards, parse_peer, parse_shard};
+use meridian_syncer::local::Local;
+use meridian_syncer::serve::PeerService;
+use meridian_syncer::{Syncer, http};
+use tonic::codec::CompressionEncoding;
+
+#[derive(Parser, Debug)]
+#[command(version, about = "Meridian syncer: keeps this region converging with its peer regions")]
+struct Cli {
+    /// This region's id (1-31), from the database manifest.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=31))]
+    region: u8,
+    /// The database id every node and syncer of the database shares.
+    #[arg(long, default_value = "meridian")]
+    database_id: String,
+    /// Address of the Peer gRPC service other regions' syncers connect to.
+    #[arg(long, default_value = "127.0.0.1:7700")]
+    listen: String,
+    /// Address of the HTTP endpoint (/metrics, /info, /lag, /healthz).
+    #[arg(long, default_value = "127.0.0.1:9700")]
+    http: String,
+    /// A local shard: START-END=host:port[,host:port...] (replication addresses of its nodes).
+    #[arg(long = "shard", required = true)]
+    shards: Vec<String>,
+    /// A peer region: REGION=host:port (its syncer's Peer address).
+    #[arg(long = "peer")]
+    peers: Vec<String>,
+    /// Log as JSON lines instead of human-readable text.
+    #[arg(long)]
+    log_json: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    if cli.log_json {
+        tracing_subscriber::fmt().json().with_env_filter(filter).init();
+    } else {
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).init();
+    }
+    let shards = cli.shards.iter().map(|s| parse_shard(s)).collect::<Result<Vec<_>, _>>()?;
+    let shards = check_shards(shards)?;
+    let peers = cli.peers.iter().map(|p| parse_peer(p)).collect::<Result<Vec<_>, _>>()?;
+    check_peers(cli.region, &peers)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let local = Local::new(shards, cli.database_id.clone(), cli.region);
+        let syncer = Syncer::new(local, &peers);
+        let listener =
+            tokio::net::TcpListener::bind(&cli.listen).await.with_context(|| format!("binding {}", cli.listen))?;
+        let http_listener =
+            tokio::net::TcpListener::bind(&cli.http).await.with_context(|| format!("binding {}", cli.http))?;
+        let tasks = syncer.start(peers);
+        let service = PeerServer::new(PeerService::new(syncer.clone()))
+            .max_decoding_message_size(64 << 20)
+            .send_compressed(CompressionEncoding::Gzip)
+            .accept_compressed(CompressionEncoding::Gzip);
+        let router = http::router(syncer.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(http_listener, router).await {
+                tracing::error!(error = %e, "http endpoint stopped");
+            }
+        });
+        tracing::info!(region = cli.region, listen = %cli.listen, http = %cli.http, "meridian-syncer ready");
+        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+        tonic::transport::Server::builder()
+            .add_service(service)
+            .serve_with_incoming_shutdown(incoming, shutdown_signal())
+            .await?;
+        for t in tasks {
+            t.abort();
+        }
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else {
+        let _ = ctrl_c.await;
+        return;
+    };
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term.recv() => {}
+    }
+}
