@@ -5,7 +5,7 @@
 pub mod cmd;
 pub mod crdt;
 pub mod keyspace;
+pub mod repl;
 pub mod resp;
 pub mod server;
-pub mod repl;
 pub mod shard;

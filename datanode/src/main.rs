@@ -6,14 +6,14 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use meridian_datanode::crdt::ActorId;
-use meridian_datanode::server::{self, config::Config};
 use meridian_datanode::repl::role;
 use meridian_datanode::repl::service::ReplicationService;
 use meridian_datanode::repl::state::NodeSettings;
+use meridian_datanode::server::{self, config::Config};
 use meridian_datanode::shard::{Identity, Shard};
 use meridian_proto::replication_server::ReplicationServer;
-use tonic::codec::CompressionEncoding;
 use tokio::net::TcpListener;
+use tonic::codec::CompressionEncoding;
 
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
@@ -155,7 +155,11 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// The gRPC replication service, until `stop` turns true.
-async fn serve_replication(server: Arc<server::Server>, listener: TcpListener, mut stop: tokio::sync::watch::Receiver<bool>) {
+async fn serve_replication(
+    server: Arc<server::Server>,
+    listener: TcpListener,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
     let service = ReplicationServer::new(ReplicationService::new(server))
         .max_decoding_message_size(64 << 20)

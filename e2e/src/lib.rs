@@ -7,7 +7,9 @@
 
 pub mod cli;
 pub mod process;
+pub mod proxy;
 pub mod raw;
+pub mod region;
 pub mod render;
 pub mod side_by_side;
 

@@ -212,3 +212,89 @@ pub(crate) fn find_on_path(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())
 }
+
+impl Process {
+    /// Spawns `program args` and waits until `ready()` holds; `port` names it in logs.
+    pub fn spawn_until(
+        name: &str,
+        program: &Path,
+        args: Vec<String>,
+        port: u16,
+        ready: impl Fn() -> bool,
+    ) -> Result<Process> {
+        let log = std::env::temp_dir().join(format!("meridian-e2e-{name}-{port}-{}.log", std::process::id()));
+        let spawn_err = |source| Error::Spawn { program: program.display().to_string(), source };
+        let out = File::create(&log).map_err(spawn_err)?;
+        let err = out.try_clone().map_err(spawn_err)?;
+        let child =
+            Command::new(program).args(args).stdin(Stdio::null()).stdout(out).stderr(err).spawn().map_err(spawn_err)?;
+        let mut process = Process { child, name: name.to_string(), port, log };
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            if let Ok(Some(status)) = process.child.try_wait() {
+                return Err(Error::Exited { name: process.name.clone(), port, status, output: process.output() });
+            }
+            if ready() {
+                return Ok(process);
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::NotReady { name: process.name.clone(), port, timeout: READY_TIMEOUT });
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends a signal by name (`STOP`, `CONT`, `KILL`, `TERM`).
+    pub fn signal(&self, signal: &str) {
+        let _ = Command::new("kill").arg(format!("-{signal}")).arg(self.pid().to_string()).status();
+    }
+}
+
+/// Answers PING on `port` right now.
+pub fn answers_ping(port: u16) -> bool {
+    ping(port)
+}
+
+/// Accepts TCP connections on `port` right now.
+pub fn listening(port: u16) -> bool {
+    TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], port)), Duration::from_millis(200)).is_ok()
+}
+
+/// A binary of this workspace: `MERIDIAN_<NAME>_BIN`, or next to the tests' profile directory,
+/// or `<workspace>/target/debug`.
+pub fn workspace_binary(name: &str) -> Result<PathBuf> {
+    let var = format!("MERIDIAN_{}_BIN", name.trim_start_matches("meridian-").to_uppercase());
+    if let Some(path) = std::env::var_os(var) {
+        let path = PathBuf::from(path);
+        return if path.is_file() { Ok(path) } else { Err(Error::DatanodeMissing { path }) };
+    }
+    let file = format!("{name}{}", std::env::consts::EXE_SUFFIX);
+    let beside_tests = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().and_then(Path::parent).map(|profile| profile.join(&file)));
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target").join("debug").join(&file);
+    for candidate in beside_tests.iter().chain([&workspace]) {
+        if candidate.is_file() {
+            return Ok(candidate.clone());
+        }
+    }
+    Err(Error::DatanodeMissing { path: beside_tests.unwrap_or(workspace) })
+}
+
+/// A free loopback port `p` such that `p + 10000` (a datanode's replication port) is free too.
+pub fn free_port_pair() -> Result<u16> {
+    static NEXT: Mutex<u16> = Mutex::new(0);
+    let mut next = NEXT.lock().unwrap_or_else(|e| e.into_inner());
+    if *next == 0 {
+        // Spread parallel test binaries over the range.
+        *next = 20000 + (std::process::id() % 500) as u16 * 20;
+    }
+    for _ in 0..2000 {
+        let p = *next;
+        *next = if *next >= 31000 { 20000 } else { *next + 1 };
+        if TcpListener::bind(("127.0.0.1", p)).is_ok() && TcpListener::bind(("127.0.0.1", p + 10000)).is_ok() {
+            return Ok(p);
+        }
+    }
+    Err(Error::NoFreePort { source: std::io::Error::other("no free port pair in 20000-31000") })
+}

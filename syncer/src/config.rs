@@ -68,7 +68,10 @@ pub fn check_shards(mut shards: Vec<LocalShard>) -> Result<Vec<LocalShard>, Conf
     let mut next = 0u32;
     for s in &shards {
         if u32::from(s.range.start) != next {
-            return Err(ConfigError::Coverage(format!("slot {next} is covered {}", if u32::from(s.range.start) > next { "by none" } else { "twice" })));
+            return Err(ConfigError::Coverage(format!(
+                "slot {next} is covered {}",
+                if u32::from(s.range.start) > next { "by none" } else { "twice" }
+            )));
         }
         next = u32::from(s.range.end) + 1;
     }

@@ -48,7 +48,9 @@ async fn metrics(State(syncer): State<Arc<Syncer>>) -> String {
     };
     gauge(&mut registry, "connected", "Whether the link to the peer is up", &|p| i64::from(p.connected));
     gauge(&mut registry, "lag_milliseconds", "Age of the newest delta applied from the peer", &|p| p.lag_ms as i64);
-    gauge(&mut registry, "lag_operations", "Records in the peer's backlogs not yet streamed here", &|p| p.lag_ops as i64);
+    gauge(&mut registry, "lag_operations", "Records in the peer's backlogs not yet streamed here", &|p| {
+        p.lag_ops as i64
+    });
     gauge(&mut registry, "received_bytes", "Payload bytes received from the peer", &|p| p.bytes_received as i64);
     gauge(&mut registry, "received_deltas", "Deltas received from the peer", &|p| p.deltas_received as i64);
     gauge(&mut registry, "applied_deltas", "Deltas from the peer that were new here", &|p| p.deltas_applied as i64);
@@ -75,12 +77,19 @@ async fn info(State(syncer): State<Arc<Syncer>>) -> String {
     syncer.peers.info(syncer.local.region)
 }
 
-async fn lag(State(syncer): State<Arc<Syncer>>, Query(params): Query<std::collections::HashMap<String, String>>) -> String {
+async fn lag(
+    State(syncer): State<Arc<Syncer>>,
+    Query(params): Query<std::collections::HashMap<String, String>>,
+) -> String {
     let q = syncer.lag.quantiles();
     if params.contains_key("reset") {
         syncer.lag.reset();
     }
     let mut out = String::new();
-    let _ = write!(out, "count:{}\np50_us:{}\np90_us:{}\np99_us:{}\nmax_us:{}\n", q.count, q.p50_us, q.p90_us, q.p99_us, q.max_us);
+    let _ = write!(
+        out,
+        "count:{}\np50_us:{}\np90_us:{}\np99_us:{}\nmax_us:{}\n",
+        q.count, q.p50_us, q.p90_us, q.p99_us, q.max_us
+    );
     out
 }

@@ -2,6 +2,9 @@
 //! range; this syncer opens a subscription on each local master whose slots meet one of those
 //! ranges, and forwards their events, tagged with the shard they come from.
 
+// tonic's own API returns `Result<_, Status>`; boxing it here would only add conversions.
+#![allow(clippy::result_large_err)]
+
 use std::sync::Arc;
 
 use meridian_datanode::keyspace::slot::SlotRange;
@@ -9,8 +12,8 @@ use meridian_datanode::repl::service::parse_ranges;
 use meridian_proto::peer_server::Peer;
 use meridian_proto::sync_event::Event;
 use meridian_proto::{
-    Hello, PeerEvent, PeerStatusReply, PeerStatusRequest, PeerSubscribeRequest, SlotRange as WireRange,
-    StatusRequest, SubscribeRequest,
+    Hello, PeerEvent, PeerStatusReply, PeerStatusRequest, PeerSubscribeRequest, SlotRange as WireRange, StatusRequest,
+    SubscribeRequest,
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -46,7 +49,10 @@ type Events = mpsc::Sender<Result<PeerEvent, Status>>;
 impl Peer for PeerService {
     type SubscribeStream = ReceiverStream<Result<PeerEvent, Status>>;
 
-    async fn subscribe(&self, request: Request<PeerSubscribeRequest>) -> Result<Response<Self::SubscribeStream>, Status> {
+    async fn subscribe(
+        &self,
+        request: Request<PeerSubscribeRequest>,
+    ) -> Result<Response<Self::SubscribeStream>, Status> {
         let req = request.into_inner();
         let subscriber = self.check(req.hello.as_ref())?;
         let (tx, rx) = mpsc::channel(256);
@@ -56,7 +62,8 @@ impl Peer for PeerService {
             for (i, shard) in local.shards.iter().enumerate() {
                 for w in &wanted {
                     if let Some(range) = intersect(*w, shard.range) {
-                        let forward = forward(self.syncer.clone(), i, range, rc.context.clone(), subscriber, tx.clone());
+                        let forward =
+                            forward(self.syncer.clone(), i, range, rc.context.clone(), subscriber, tx.clone());
                         tokio::spawn(forward);
                     }
                 }
@@ -83,10 +90,18 @@ impl Peer for PeerService {
 
 /// One local master's events for `range`, forwarded until either side goes away. An error
 /// ends the whole subscription: the subscriber starts over with fresh contexts.
-async fn forward(syncer: Arc<Syncer>, shard: usize, range: SlotRange, context: bytes::Bytes, subscriber: u8, tx: Events) {
+async fn forward(
+    syncer: Arc<Syncer>,
+    shard: usize,
+    range: SlotRange,
+    context: bytes::Bytes,
+    subscriber: u8,
+    tx: Events,
+) {
     let local = &syncer.local;
     let whole = local.shards.get(shard).is_some_and(|s| s.range == range);
-    let ranges = if whole { Vec::new() } else { vec![WireRange { start: u32::from(range.start), end: u32::from(range.end) }] };
+    let ranges =
+        if whole { Vec::new() } else { vec![WireRange { start: u32::from(range.start), end: u32::from(range.end) }] };
     let wire_range = vec![WireRange { start: u32::from(range.start), end: u32::from(range.end) }];
     let master = match local.master(shard).await {
         Ok(m) => m,
@@ -115,7 +130,8 @@ async fn forward(syncer: Arc<Syncer>, shard: usize, range: SlotRange, context: b
             }
             Err(e) => {
                 local.forget(shard);
-                let _ = tx.send(Err(Status::unavailable(format!("local master {}: {}", master.addr, e.message())))).await;
+                let _ =
+                    tx.send(Err(Status::unavailable(format!("local master {}: {}", master.addr, e.message())))).await;
                 return;
             }
         };

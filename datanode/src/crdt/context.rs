@@ -95,11 +95,13 @@ impl CausalContext {
 
     /// Whether every dot of `other` is in this context too.
     pub fn includes(&self, other: &CausalContext) -> bool {
-        other.vv.iter().all(|(actor, &max)| max == 0 || self.vv.get(actor).is_some_and(|&mine| mine >= max) || {
-            // A gap in our vector may still be filled by our cloud, dot by dot; only small
-            // gaps are worth walking.
-            let mine = self.max_contiguous(*actor);
-            max - mine <= 4096 && (mine + 1..=max).all(|c| self.cloud.contains(&Dot::new(*actor, c)))
+        other.vv.iter().all(|(actor, &max)| {
+            max == 0 || self.vv.get(actor).is_some_and(|&mine| mine >= max) || {
+                // A gap in our vector may still be filled by our cloud, dot by dot; only small
+                // gaps are worth walking.
+                let mine = self.max_contiguous(*actor);
+                max - mine <= 4096 && (mine + 1..=max).all(|c| self.cloud.contains(&Dot::new(*actor, c)))
+            }
         }) && other.cloud.iter().all(|d| self.contains(d))
     }
 

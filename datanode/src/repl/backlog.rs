@@ -129,8 +129,16 @@ impl Backlog {
     ) -> Arc<Record> {
         let crc32 = super::codec::crc(&payload);
         self.seq += 1;
-        let record =
-            Arc::new(Record { offset: self.next, payload, crc32, dots, ctx, origin, appended_us: now_us, seq: self.seq });
+        let record = Arc::new(Record {
+            offset: self.next,
+            payload,
+            crc32,
+            dots,
+            ctx,
+            origin,
+            appended_us: now_us,
+            seq: self.seq,
+        });
         self.next = record.end();
         self.bytes += record.payload.len();
         self.records.push_back(record.clone());

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use meridian_proto::{Continue, Frame, FullSyncBegin, FullSyncEnd, Heartbeat, SlotRange as WireRange, SyncEvent};
 use meridian_proto::sync_event::Event;
+use meridian_proto::{Continue, Frame, FullSyncBegin, FullSyncEnd, Heartbeat, SlotRange as WireRange, SyncEvent};
 use tokio::sync::mpsc;
 use tonic::Status;
 
@@ -86,10 +86,16 @@ pub fn snapshot_parts(
     ranges: &[SlotRange],
 ) -> Vec<meridian_proto::SnapshotPart> {
     use meridian_proto::snapshot_part::Part;
-    let part = |p: Part| meridian_proto::SnapshotPart { part: Some(p), hello: Some(hello.clone()), origin: u32::from(origin) };
+    let part =
+        |p: Part| meridian_proto::SnapshotPart { part: Some(p), hello: Some(hello.clone()), origin: u32::from(origin) };
     let keys = snap.entries.len() as u64;
-    let begin =
-        FullSyncBegin { replid: String::new(), offset: 0, context: encode_context(&snap.ctx), keys, ranges: wire_ranges(ranges) };
+    let begin = FullSyncBegin {
+        replid: String::new(),
+        offset: 0,
+        context: encode_context(&snap.ctx),
+        keys,
+        ranges: wire_ranges(ranges),
+    };
     let mut parts = vec![part(Part::Begin(begin))];
     for chunk in snap.entries.chunks(CHUNK_ENTRIES) {
         let payload = encode_entries(chunk);

@@ -82,7 +82,9 @@ async fn follow_once(server: &Arc<Server>, master: &str) -> Result<(), String> {
                 pending = Some((b, Vec::new()));
             }
             Some(Event::Chunk(f)) => {
-                let Some((_, entries)) = pending.as_mut() else { return Err("snapshot chunk outside a full sync".into()) };
+                let Some((_, entries)) = pending.as_mut() else {
+                    return Err("snapshot chunk outside a full sync".into());
+                };
                 verify(&f.payload, f.crc32).map_err(|e| e.to_string())?;
                 entries.extend(decode_entries(&f.payload).map_err(|e| e.to_string())?);
             }

@@ -3,11 +3,11 @@
 //! loop by which a replica follows its master.
 
 pub mod backlog;
-pub mod codec;
 pub mod backoff;
+pub mod codec;
 pub mod feed;
 pub mod follow;
+pub mod info;
 pub mod role;
 pub mod service;
 pub mod state;
-pub mod info;

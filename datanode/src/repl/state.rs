@@ -36,7 +36,11 @@ pub struct NodeSettings {
 pub enum Role {
     Master,
     /// Follows the replication service at `master` (RESP address in `resp_host:resp_port`).
-    Replica { master: String, resp_host: String, resp_port: u16 },
+    Replica {
+        master: String,
+        resp_host: String,
+        resp_port: u16,
+    },
 }
 
 /// A replica's view of its link to the master.
