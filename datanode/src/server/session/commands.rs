@@ -595,7 +595,9 @@ fn command(args: &mut Args) -> Res {
         if !spec.arity_ok(rest.len()) {
             return Err(ReplyError::new("ERR Invalid number of arguments specified for command"));
         }
-        let idx = spec.key_indexes(rest.len());
+        let idx: Vec<usize> = cmd::movable::key_positions(spec, &rest)
+            .ok_or_else(|| ReplyError::new("ERR Invalid arguments specified for command"))?
+            .collect();
         if idx.is_empty() {
             return Err(ReplyError::new("ERR The command has no key arguments"));
         }
