@@ -2,10 +2,13 @@
 //! client, expires keys in the background, and stops cleanly on shutdown.
 
 pub mod clients;
+pub mod cluster;
 pub mod config;
 pub mod info;
 pub mod pubsub;
+pub mod routing;
 pub mod session;
+pub mod topology;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -21,6 +24,7 @@ use crate::shard::Shard;
 use clients::Clients;
 use config::Config;
 use pubsub::PubSub;
+use topology::Topology;
 
 /// Shared by every session. The shard sits behind a `parking_lot` mutex, not a tokio one:
 /// nothing awaits while it is held, and a session takes it once per batch of pipelined
@@ -36,6 +40,11 @@ pub struct Server {
     pub started: Instant,
     pub run_id: String,
     pub port: AtomicU64,
+    /// The region's shard map; replaced whole through `set_topology`.
+    topology: RwLock<Arc<Topology>>,
+    /// Bumped by every `set_topology`: sessions keep their own `Arc` of the map and reload
+    /// it only when this changes, so routing a command costs one atomic load, not a lock.
+    pub topology_epoch: AtomicU64,
 }
 
 #[derive(Default)]
@@ -66,7 +75,10 @@ pub fn now_ms() -> u64 {
 }
 
 impl Server {
+    /// A server for `shard` that serves every slot itself until `set_topology` says otherwise.
     pub fn new(shard: Shard, config: Config) -> Arc<Server> {
+        let host = config.get("bind").unwrap_or("127.0.0.1").to_string();
+        let me = topology::NodeAddr { host, port: u16::try_from(config.usize("port")).unwrap_or(0) };
         let run_id: String = (0..40).map(|_| format!("{:x}", rand::random::<u8>() % 16)).collect();
         Arc::new(Server {
             shard: Mutex::new(shard),
@@ -78,7 +90,18 @@ impl Server {
             started: Instant::now(),
             run_id,
             port: AtomicU64::new(0),
+            topology: RwLock::new(Arc::new(Topology::single(me))),
+            topology_epoch: AtomicU64::new(0),
         })
+    }
+
+    pub fn topology(&self) -> Arc<Topology> {
+        self.topology.read().clone()
+    }
+
+    pub fn set_topology(&self, topology: Topology) {
+        *self.topology.write() = Arc::new(topology);
+        self.topology_epoch.fetch_add(1, Ordering::Release);
     }
 
     /// Wakes blocked clients if the last batch wrote a key one of them waits on.
