@@ -9,6 +9,7 @@ use meridian_datanode::crdt::ActorId;
 use meridian_datanode::repl::role;
 use meridian_datanode::repl::service::ReplicationService;
 use meridian_datanode::repl::state::NodeSettings;
+use meridian_datanode::server::topology::{NodeAddr, Topology};
 use meridian_datanode::server::{self, config::Config};
 use meridian_datanode::shard::{Identity, Shard};
 use meridian_proto::replication_server::ReplicationServer;
@@ -40,6 +41,15 @@ struct Cli {
     /// Maximum number of connected clients.
     #[arg(long)]
     maxclients: Option<usize>,
+    /// The region's shard map, `<slots>=<master>[,<replica>...];...`, e.g.
+    /// `0-8191=10.0.0.1:6379,10.0.0.2:6379;8192-16383=10.0.0.3:6379` (default: this node
+    /// alone serves every slot).
+    #[arg(long)]
+    shard_map: Option<String>,
+    /// This node's `host:port` as clients reach it and as the shard map names it
+    /// (default: `<bind>:<port>`).
+    #[arg(long)]
+    announce: Option<String>,
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
@@ -90,7 +100,24 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     if let Some(m) = cli.maxclients {
         set("maxclients", m.to_string())?;
     }
+    if let Some(map) = &cli.shard_map {
+        set("shard-map", map.clone())?;
+    }
+    if let Some(a) = &cli.announce {
+        set("announce", a.clone())?;
+    }
     Ok(config)
+}
+
+/// The region's shard map with this node in it, at its announced address or else the one it
+/// listens on. A map that does not name this node is refused: the node would redirect
+/// every request away from itself.
+fn topology(config: &Config, port: u16) -> anyhow::Result<Topology> {
+    let me = match config.get("announce").filter(|a| !a.is_empty()) {
+        Some(a) => NodeAddr::parse(a).context("invalid --announce")?,
+        None => NodeAddr { host: config.get("bind").unwrap_or("127.0.0.1").to_string(), port },
+    };
+    Topology::from_config(config.get("shard-map").unwrap_or(""), me).context("invalid --shard-map")
 }
 
 fn main() -> anyhow::Result<()> {
@@ -119,6 +146,7 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async move {
         let addr = format!("{}:{}", cli.bind, cli.port);
         let listener = TcpListener::bind(&addr).await.with_context(|| format!("binding {addr}"))?;
+        let topology = topology(&config, listener.local_addr()?.port())?;
         let actor = ActorId(rand::random());
         let identity = Identity { region: cli.region, actor };
         let shard = if cli.active_active { Shard::replicated(identity) } else { Shard::new(identity) };
@@ -137,6 +165,8 @@ fn main() -> anyhow::Result<()> {
             repl_addr: repl_addr.clone(),
         };
         let server = server::Server::with_settings(shard, config, settings);
+        tracing::info!(shards = topology.shards().len(), me = %topology.me().addr, "region shard map");
+        server.set_topology(topology);
         if let Some(master) = &cli.replicaof {
             let (host, port) = master.split_once(' ').context("--replicaof wants \"host port\"")?;
             let port: u16 = port.trim().parse().context("--replicaof: bad port")?;

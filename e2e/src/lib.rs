@@ -10,12 +10,16 @@ pub mod process;
 pub mod proxy;
 pub mod raw;
 pub mod region;
+pub mod regions;
 pub mod render;
 pub mod side_by_side;
 
 pub use cli::redis_cli;
-pub use process::{Process, datanode_binary, free_port, start_datanode, start_redis_server, wait_ready};
+pub use process::{
+    Process, datanode_binary, free_port, start_datanode, start_datanode_at, start_redis_server, wait_ready,
+};
 pub use raw::RawConn;
+pub use region::Region;
 pub use render::render;
 pub use side_by_side::{Conn, Order, Script, SideBySide};
 

@@ -55,27 +55,32 @@ impl Process {
         let mut last = None;
         for _ in 0..START_ATTEMPTS {
             let port = free_port()?;
-            let log = std::env::temp_dir().join(format!("meridian-e2e-{name}-{port}-{}.log", std::process::id()));
-            let out =
-                File::create(&log).map_err(|source| Error::Spawn { program: program.display().to_string(), source })?;
-            let err =
-                out.try_clone().map_err(|source| Error::Spawn { program: program.display().to_string(), source })?;
-            let child = Command::new(program)
-                .args(args(port))
-                .stdin(Stdio::null())
-                .stdout(out)
-                .stderr(err)
-                .spawn()
-                .map_err(|source| Error::Spawn { program: program.display().to_string(), source })?;
-            let mut process = Process { child, name: name.to_string(), port, log };
-            match process.wait_ready() {
-                Ok(()) => return Ok(process),
+            match Process::start_at(name, program, port, args(port)) {
+                Ok(process) => return Ok(process),
                 // Most likely the port was taken after we probed it: try another one.
                 Err(e @ Error::Exited { .. }) => last = Some(e),
                 Err(e) => return Err(e),
             }
         }
         Err(last.unwrap_or(Error::NoFreePort { source: std::io::Error::other("no attempt made") }))
+    }
+
+    /// Spawns `program args..`, which must listen on `port`, and waits until it answers PING.
+    fn start_at(name: &str, program: &Path, port: u16, args: Vec<String>) -> Result<Process> {
+        let log = std::env::temp_dir().join(format!("meridian-e2e-{name}-{port}-{}.log", std::process::id()));
+        let out =
+            File::create(&log).map_err(|source| Error::Spawn { program: program.display().to_string(), source })?;
+        let err = out.try_clone().map_err(|source| Error::Spawn { program: program.display().to_string(), source })?;
+        let child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .map_err(|source| Error::Spawn { program: program.display().to_string(), source })?;
+        let mut process = Process { child, name: name.to_string(), port, log };
+        process.wait_ready()?;
+        Ok(process)
     }
 
     fn wait_ready(&mut self) -> Result<()> {
@@ -177,9 +182,26 @@ pub fn datanode_binary() -> Result<PathBuf> {
 /// Starts `meridian-datanode --port <free> --bind 127.0.0.1` and waits until it answers PING.
 pub fn start_datanode() -> Result<Process> {
     let bin = datanode_binary()?;
+    let repl_port = free_port()?;
     Process::start("meridian-datanode", &bin, |port| {
-        vec!["--port".into(), port.to_string(), "--bind".into(), "127.0.0.1".into()]
+        let mut args = vec!["--port".into(), port.to_string(), "--bind".into(), "127.0.0.1".into()];
+        args.extend(["--repl-port".into(), repl_port.to_string()]);
+        args
     })
+}
+
+/// Starts `meridian-datanode --port <port> --bind 127.0.0.1 <extra..>` on a port chosen
+/// beforehand (a shard map names every node's port before any of them starts) and waits
+/// until it answers PING. A port taken meanwhile fails with `Error::Exited`.
+pub fn start_datanode_at(port: u16, extra: &[String]) -> Result<Process> {
+    let bin = datanode_binary()?;
+    let mut args = vec!["--port".to_string(), port.to_string(), "--bind".into(), "127.0.0.1".into()];
+    args.extend_from_slice(extra);
+    if !extra.iter().any(|a| a == "--repl-port") {
+        // The default (port + 10000) may lie beyond 65535 for a high free port.
+        args.extend(["--repl-port".to_string(), free_port()?.to_string()]);
+    }
+    Process::start_at("meridian-datanode", &bin, port, args)
 }
 
 /// Starts Debian's `redis-server` without persistence on a free port and waits until it

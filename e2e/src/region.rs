@@ -1,233 +1,111 @@
-//! Several regions of one database on loopback: per region, shards of real datanodes
-//! (a master and replicas each) and a syncer; every cross-region link goes through a
-//! `FaultProxy` so tests can partition regions. Processes can be killed, restarted, stopped.
+//! A region of datanodes on loopback, all told the same shard map: several shards, each a
+//! master and any number of replicas, as Redis Cluster clients see them.
 
-use std::time::{Duration, Instant};
+use crate::process::{Process, free_port, start_datanode_at};
+use crate::{Error, Result};
 
-use crate::process::{Process, answers_ping, free_port_pair, listening, workspace_binary};
-use crate::proxy::FaultProxy;
-use crate::{Error, Result, free_port};
+/// Attempts at starting a whole region: another process may take one of its ports between
+/// `free_port` and the node's bind, and the map must name every port before any node starts.
+const START_ATTEMPTS: usize = 3;
 
-pub struct Node {
-    pub port: u16,
-    pub process: Option<Process>,
+/// The running nodes of one region. Dropping it stops them all.
+#[derive(Debug)]
+pub struct Region {
+    /// Per shard, its nodes, master first.
+    shards: Vec<Vec<Process>>,
+    map: String,
 }
 
-pub struct RegionProcs {
-    pub id: u8,
-    /// shard → nodes (the first one started as master).
-    pub shards: Vec<Vec<Node>>,
-    pub syncer_port: u16,
-    pub http_port: u16,
-    pub syncer: Option<Process>,
-    /// Proxies this region's syncer dials to reach each peer: (peer region, proxy).
-    pub links: Vec<(u8, FaultProxy)>,
-}
-
-pub struct Regions {
-    pub database_id: String,
-    pub regions: Vec<RegionProcs>,
-}
-
-fn slot_ranges(shards: usize) -> Vec<(u16, u16)> {
-    let per = 16384 / shards;
-    (0..shards)
-        .map(|i| {
-            let start = (i * per) as u16;
-            let end = if i + 1 == shards { 16383 } else { ((i + 1) * per - 1) as u16 };
-            (start, end)
-        })
-        .collect()
-}
-
-impl Regions {
-    /// Starts `regions` regions, each with `shards` shards of one master and `replicas`
-    /// replicas, and a syncer peering with every other region through a proxy.
-    pub fn start(regions: u8, shards: usize, replicas: usize) -> Result<Regions> {
-        let database_id = format!("e2e-{}", std::process::id());
-        let mut out = Regions { database_id, regions: Vec::new() };
-        for id in 1..=regions {
-            let mut region = RegionProcs {
-                id,
-                shards: Vec::new(),
-                syncer_port: free_port()?,
-                http_port: free_port()?,
-                syncer: None,
-                links: Vec::new(),
-            };
-            for _ in 0..shards {
-                let mut nodes = Vec::new();
-                for _ in 0..=replicas {
-                    nodes.push(Node { port: free_port_pair()?, process: None });
-                }
-                region.shards.push(nodes);
-            }
-            out.regions.push(region);
-        }
-        for r in 0..out.regions.len() {
-            for s in 0..shards {
-                out.start_node(r, s, 0, None)?;
-                let master = out.regions[r].shards[s][0].port;
-                for n in 1..=replicas {
-                    out.start_node(r, s, n, Some(master))?;
-                }
+impl Region {
+    /// Starts a region whose shard `i` has `nodes_per_shard[i]` nodes (the first one its
+    /// master); the slots are split into contiguous ranges as `redis-cli --cluster create` does.
+    pub fn start(nodes_per_shard: &[usize]) -> Result<Region> {
+        let mut last = None;
+        for _ in 0..START_ATTEMPTS {
+            match Region::try_start(nodes_per_shard) {
+                Ok(region) => return Ok(region),
+                Err(e @ Error::Exited { .. }) => last = Some(e),
+                Err(e) => return Err(e),
             }
         }
-        let targets: Vec<(u8, u16)> = out.regions.iter().map(|r| (r.id, r.syncer_port)).collect();
-        for region in &mut out.regions {
-            for (peer, port) in &targets {
-                if *peer != region.id {
-                    region.links.push((*peer, FaultProxy::start(*port)?));
-                }
-            }
-        }
-        for r in 0..out.regions.len() {
-            out.start_syncer(r)?;
-        }
-        Ok(out)
+        Err(last.unwrap_or(Error::NoFreePort { source: std::io::Error::other("no attempt made") }))
     }
 
-    /// (Re)starts node `n` of shard `s` in region index `r`, as a replica of `master` if given.
-    pub fn start_node(&mut self, r: usize, s: usize, n: usize, master: Option<u16>) -> Result<()> {
-        let bin = workspace_binary("meridian-datanode")?;
-        let id = self.regions[r].id;
-        let node = &mut self.regions[r].shards[s][n];
-        node.process = None;
-        let port = node.port;
-        let mut args: Vec<String> = [
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--region",
-            &id.to_string(),
-            "--active-active",
-            "--database-id",
-            &self.database_id,
-        ]
+    fn try_start(nodes_per_shard: &[usize]) -> Result<Region> {
+        let ports = nodes_per_shard
+            .iter()
+            .map(|n| (0..*n).map(|_| free_port()).collect::<Result<Vec<u16>>>())
+            .collect::<Result<Vec<_>>>()?;
+        let map = shard_map(&ports);
+        let args = ["--shard-map".to_string(), map.clone()];
+        let shards = ports
+            .iter()
+            .map(|shard| shard.iter().map(|port| start_datanode_at(*port, &args)).collect::<Result<Vec<_>>>())
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Region { shards, map })
+    }
+
+    /// The `--shard-map` every node was started with.
+    pub fn map(&self) -> &str {
+        &self.map
+    }
+
+    /// Port of the master of shard `shard`.
+    pub fn master(&self, shard: usize) -> u16 {
+        self.shards[shard][0].port()
+    }
+
+    /// Port of replica `i` (from 0) of shard `shard`.
+    pub fn replica(&self, shard: usize, i: usize) -> u16 {
+        self.shards[shard][i + 1].port()
+    }
+
+    /// Ports of every node, shard by shard, master first.
+    pub fn ports(&self) -> Vec<u16> {
+        self.shards.iter().flatten().map(Process::port).collect()
+    }
+
+    /// Ports of every shard's master.
+    pub fn masters(&self) -> Vec<u16> {
+        (0..self.shards.len()).map(|s| self.master(s)).collect()
+    }
+}
+
+/// First and last slot of shard `i` of `n`, split as `redis-cli --cluster create` splits
+/// them (3 shards: 0-5460, 5461-10922, 10923-16383).
+pub fn slot_range(i: usize, n: usize) -> (u16, u16) {
+    let per = 16384.0 / n as f64;
+    let last = |i: usize| if i + 1 == n { 16383 } else { ((i + 1) as f64 * per - 1.0).round() as u16 };
+    let first = if i == 0 { 0 } else { last(i - 1) + 1 };
+    (first, last(i))
+}
+
+/// The `--shard-map` text for shards of nodes on loopback `ports` (master first).
+pub fn shard_map(ports: &[Vec<u16>]) -> String {
+    let n = ports.len();
+    ports
         .iter()
-        .map(|s| s.to_string())
-        .collect();
-        if let Some(m) = master {
-            args.push("--replicaof".into());
-            args.push(format!("127.0.0.1 {m}"));
-        }
-        let name = format!("datanode-r{id}-s{s}-n{n}");
-        let process = Process::spawn_until(&name, &bin, args, port, || answers_ping(port))?;
-        self.regions[r].shards[s][n].process = Some(process);
-        Ok(())
-    }
-
-    /// (Re)starts the syncer of region index `r`.
-    pub fn start_syncer(&mut self, r: usize) -> Result<()> {
-        let bin = workspace_binary("meridian-syncer")?;
-        let region = &mut self.regions[r];
-        region.syncer = None;
-        let ranges = slot_ranges(region.shards.len());
-        let mut args = vec![
-            "--region".to_string(),
-            region.id.to_string(),
-            "--database-id".into(),
-            self.database_id.clone(),
-            "--listen".into(),
-            format!("127.0.0.1:{}", region.syncer_port),
-            "--http".into(),
-            format!("127.0.0.1:{}", region.http_port),
-        ];
-        for (nodes, (start, end)) in region.shards.iter().zip(ranges) {
-            let addrs: Vec<String> = nodes.iter().map(|n| format!("127.0.0.1:{}", n.port + 10000)).collect();
-            args.push("--shard".into());
-            args.push(format!("{start}-{end}={}", addrs.join(",")));
-        }
-        for (peer, proxy) in &region.links {
-            args.push("--peer".into());
-            args.push(format!("{peer}=127.0.0.1:{}", proxy.port()));
-        }
-        let (listen, http) = (region.syncer_port, region.http_port);
-        let name = format!("syncer-r{}", region.id);
-        let p = Process::spawn_until(&name, &bin, args, listen, || listening(listen) && listening(http))?;
-        region.syncer = Some(p);
-        Ok(())
-    }
-
-    /// The RESP port of the node that was started as master of shard `s` in region index `r`.
-    pub fn port(&self, r: usize, s: usize, n: usize) -> u16 {
-        self.regions[r].shards[s][n].port
-    }
-
-    /// Cuts (or restores) both directions between region indexes `a` and `b`.
-    pub fn set_link(&self, a: usize, b: usize, up: bool) {
-        for (x, y) in [(a, b), (b, a)] {
-            let peer = self.regions[y].id;
-            for (p, proxy) in &self.regions[x].links {
-                if *p == peer {
-                    if up { proxy.restore() } else { proxy.cut() }
-                }
-            }
-        }
-    }
-
-    /// Cuts (or restores) every link between regions.
-    pub fn set_all_links(&self, up: bool) {
-        for a in 0..self.regions.len() {
-            for b in a + 1..self.regions.len() {
-                self.set_link(a, b, up);
-            }
-        }
-    }
-
-    /// Every running node's MERIDIAN.DIGEST, by (region, shard, node).
-    pub fn digests(&self) -> Vec<((u8, usize, usize), Option<String>)> {
-        let mut out = Vec::new();
-        for region in &self.regions {
-            for (s, nodes) in region.shards.iter().enumerate() {
-                for (n, node) in nodes.iter().enumerate() {
-                    if node.process.is_none() {
-                        continue;
-                    }
-                    let d = crate::redis_cli(node.port, &["MERIDIAN.DIGEST"]).ok().map(|o| o.trim().to_string());
-                    out.push(((region.id, s, n), d));
-                }
-            }
-        }
-        out
-    }
-
-    /// Waits until every running node of every region reports the same digest per shard.
-    pub fn wait_converged(&self, timeout: Duration) -> Result<(), String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let digests = self.digests();
-            let shards = self.regions.first().map_or(0, |r| r.shards.len());
-            let converged = (0..shards).all(|s| {
-                let mut of_shard = digests.iter().filter(|((_, sh, _), _)| *sh == s).map(|(_, d)| d);
-                let first = of_shard.next().cloned().flatten();
-                first.is_some() && of_shard.all(|d| *d == first)
-            });
-            if converged {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                return Err(format!("not converged after {timeout:?}: {digests:?}"));
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// The syncer's INFO text of region index `r`.
-    pub fn syncer_info(&self, r: usize) -> String {
-        http_get(self.regions[r].http_port, "/info").unwrap_or_default()
-    }
+        .enumerate()
+        .map(|(i, nodes)| {
+            let (first, last) = slot_range(i, n);
+            let nodes: Vec<String> = nodes.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+            format!("{first}-{last}={}", nodes.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
-/// A minimal HTTP GET on loopback, returning the body.
-pub fn http_get(port: u16, path: &str) -> Result<String> {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|source| Error::Connect { port, source })?;
-    let _ = s.set_read_timeout(Some(crate::IO_TIMEOUT));
-    let req = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-    s.write_all(req.as_bytes()).map_err(|e| Error::io(port, e))?;
-    let mut body = String::new();
-    s.read_to_string(&mut body).map_err(|e| Error::io(port, e))?;
-    Ok(body.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or(body))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_split_like_redis_cli() {
+        assert_eq!([slot_range(0, 3), slot_range(1, 3), slot_range(2, 3)], [(0, 5460), (5461, 10922), (10923, 16383)]);
+        assert_eq!(slot_range(0, 1), (0, 16383));
+        assert_eq!(
+            shard_map(&[vec![7000, 7003], vec![7001]]),
+            "0-8191=127.0.0.1:7000,127.0.0.1:7003;8192-16383=127.0.0.1:7001"
+        );
+    }
 }

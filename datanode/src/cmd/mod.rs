@@ -9,6 +9,7 @@ pub mod glob;
 pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod movable;
 pub mod scan;
 pub mod server;
 pub mod set;
@@ -92,7 +93,8 @@ pub struct CommandSpec {
     /// Redis convention: N exactly N words (name included), -N at least N.
     pub arity: i32,
     pub flags: &'static [&'static str],
-    /// First key, last key (negative counts from the end), step; 0 0 0 for none.
+    /// First key, last key (negative counts from the end), step; 0 0 0 for none. Commands
+    /// whose keys follow a count have the `movablekeys` flag: see `movable::key_positions`.
     pub keys: (i32, i32, i32),
     pub group: &'static str,
     pub summary: &'static str,
@@ -107,16 +109,6 @@ impl CommandSpec {
 
     pub fn is_write(&self) -> bool {
         self.flags.contains(&"write")
-    }
-
-    /// Indexes of the key arguments in a request of `argc` words.
-    pub fn key_indexes(&self, argc: usize) -> Vec<usize> {
-        let (first, last, step) = self.keys;
-        if first <= 0 || step <= 0 {
-            return Vec::new();
-        }
-        let last = if last < 0 { argc as i32 + last } else { last };
-        (first..=last.min(argc as i32 - 1)).step_by(step as usize).map(|i| i as usize).collect()
     }
 }
 

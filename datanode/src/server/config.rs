@@ -28,7 +28,11 @@ const PARAMS: &[(&str, &str, bool)] = &[
     ("save", "", true),
     ("timeout", "0", true),
     ("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", false),
-    ("cluster-enabled", "no", false),
+    // Every datanode speaks the Redis Cluster API, even alone in a one-shard region.
+    ("cluster-enabled", "yes", false),
+    // The region's shard map (see server::topology) and this node's address in it.
+    ("shard-map", "", false),
+    ("announce", "", false),
     ("dir", ".", false),
     ("loglevel", "notice", true),
 ];

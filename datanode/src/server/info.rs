@@ -9,7 +9,8 @@ use crate::shard::Shard;
 /// The Redis version Meridian answers as: clients gate features on it.
 pub const REDIS_VERSION: &str = "7.0.15";
 
-const SECTIONS: &[&str] = &["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"];
+const SECTIONS: &[&str] =
+    &["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "cluster", "keyspace"];
 
 /// Resident set size from /proc, 0 where unavailable.
 pub fn rss_bytes() -> u64 {
@@ -54,7 +55,8 @@ pub fn render(server: &Server, shard: &Shard, requested: &[String]) -> String {
             "server" => {
                 field("redis_version", REDIS_VERSION.into());
                 field("meridian_version", env!("CARGO_PKG_VERSION").into());
-                field("redis_mode", "standalone".into());
+                let sharded = server.topology().is_sharded();
+                field("redis_mode", if sharded { "cluster" } else { "standalone" }.into());
                 field("os", std::env::consts::OS.into());
                 field("arch_bits", "64".into());
                 field("process_id", std::process::id().to_string());
@@ -114,6 +116,8 @@ pub fn render(server: &Server, shard: &Shard, requested: &[String]) -> String {
                 field("used_cpu_sys", format!("{sys:.6}"));
                 field("used_cpu_user", format!("{user:.6}"));
             }
+            // Every node speaks the Cluster API (a one-shard region serves every slot itself).
+            "cluster" => field("cluster_enabled", "1".into()),
             "keyspace" => {
                 let keys = shard.dbsize();
                 if keys > 0 {

@@ -2,10 +2,13 @@
 //! client, expires keys in the background, and stops cleanly on shutdown.
 
 pub mod clients;
+pub mod cluster;
 pub mod config;
 pub mod info;
 pub mod pubsub;
+pub mod routing;
 pub mod session;
+pub mod topology;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -21,6 +24,7 @@ use crate::shard::Shard;
 use clients::Clients;
 use config::Config;
 use pubsub::PubSub;
+use topology::Topology;
 
 /// Shared by every session. The shard sits behind a `parking_lot` mutex, not a tokio one:
 /// nothing awaits while it is held, and a session takes it once per batch of pipelined
@@ -37,6 +41,11 @@ pub struct Server {
     pub run_id: String,
     pub port: AtomicU64,
     pub repl: crate::repl::state::ReplState,
+    /// The region's shard map; replaced whole through `set_topology`.
+    topology: RwLock<Arc<Topology>>,
+    /// Bumped by every `set_topology`: sessions keep their own `Arc` of the map and reload
+    /// it only when this changes, so routing a command costs one atomic load, not a lock.
+    pub topology_epoch: AtomicU64,
 }
 
 #[derive(Default)]
@@ -71,6 +80,7 @@ pub fn now_us() -> u64 {
 }
 
 impl Server {
+    /// A server for `shard` that serves every slot itself until `set_topology` says otherwise.
     pub fn new(shard: Shard, config: Config) -> Arc<Server> {
         let settings = crate::repl::state::NodeSettings {
             database_id: String::new(),
@@ -83,6 +93,8 @@ impl Server {
     }
 
     pub fn with_settings(shard: Shard, config: Config, settings: crate::repl::state::NodeSettings) -> Arc<Server> {
+        let host = config.get("bind").unwrap_or("127.0.0.1").to_string();
+        let me = topology::NodeAddr { host, port: u16::try_from(config.usize("port")).unwrap_or(0) };
         let run_id: String = (0..40).map(|_| format!("{:x}", rand::random::<u8>() % 16)).collect();
         Arc::new(Server {
             shard: Mutex::new(shard),
@@ -95,7 +107,18 @@ impl Server {
             run_id,
             port: AtomicU64::new(0),
             repl: crate::repl::state::ReplState::new(settings),
+            topology: RwLock::new(Arc::new(Topology::single(me))),
+            topology_epoch: AtomicU64::new(0),
         })
+    }
+
+    pub fn topology(&self) -> Arc<Topology> {
+        self.topology.read().clone()
+    }
+
+    pub fn set_topology(&self, topology: Topology) {
+        *self.topology.write() = Arc::new(topology);
+        self.topology_epoch.fetch_add(1, Ordering::Release);
     }
 
     /// Wakes blocked clients if the last batch wrote a key one of them waits on.

@@ -2,6 +2,7 @@
 //! writes the replies, and handles the stateful parts of the protocol (MULTI, pub/sub,
 //! blocking pops, HELLO/AUTH, CLIENT KILL).
 
+mod cluster;
 mod commands;
 mod replication;
 
@@ -63,6 +64,7 @@ pub struct Session {
     psubs: BTreeSet<Bytes>,
     mailbox: mpsc::Sender<Reply>,
     out: BytesMut,
+    cluster: cluster::ClusterConn,
 }
 
 pub async fn serve(
@@ -88,6 +90,7 @@ pub async fn serve(
         psubs: BTreeSet::new(),
         mailbox: tx,
         out: BytesMut::with_capacity(READ_CHUNK),
+        cluster: cluster::ClusterConn::new(&server),
     };
     let result = s.run(&mut socket, &mut rx, &mut stop).await;
     s.cleanup();
@@ -239,6 +242,9 @@ impl Session {
         }
         if !self.authed && !matches!(spec.name, "auth" | "hello" | "quit" | "reset") {
             self.reply(Reply::error("NOAUTH Authentication required."));
+            return Flow::Next;
+        }
+        if self.redirected(spec, &req, shard) {
             return Flow::Next;
         }
         if !self.resp3

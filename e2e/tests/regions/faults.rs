@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use meridian_e2e::region::Regions;
+use meridian_e2e::regions::Regions;
 
 use crate::{CONVERGE, conn};
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use meridian_e2e::region::Regions;
+use meridian_e2e::regions::Regions;
 
 use crate::{CONVERGE, get};
 

@@ -28,7 +28,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         "connection",
         "A container for client connection commands.",
     ),
-    session("cluster", -2, &["stale"], "cluster", "A container for Redis Cluster commands (KEYSLOT)."),
+    session("cluster", -2, &["stale"], "cluster", "A container for Redis Cluster commands."),
     session("command", -1, &["loading", "stale"], "server", "Returns detailed information about all commands."),
     session(
         "config",
@@ -91,6 +91,20 @@ pub const COMMANDS: &[CommandSpec] = &[
         "connection",
         "Closes the connection.",
     ),
+    session(
+        "readonly",
+        1,
+        &["loading", "stale", "fast"],
+        "cluster",
+        "Enables read-only queries for a connection to a Redis Cluster replica node.",
+    ),
+    session(
+        "readwrite",
+        1,
+        &["loading", "stale", "fast"],
+        "cluster",
+        "Enables read-write queries for a connection to a Redis Cluster replica node.",
+    ),
     session("reset", 1, &["noscript", "loading", "stale", "fast", "no_auth"], "connection", "Resets the connection."),
     session("select", 2, &["loading", "stale", "fast"], "connection", "Changes the selected database."),
     session(
@@ -130,11 +144,15 @@ pub const COMMANDS: &[CommandSpec] = &[
         "transactions",
         "Forgets about watched keys of a transaction.",
     ),
-    session(
-        "watch",
-        -2,
-        &["noscript", "loading", "stale", "fast", "allow_busy"],
-        "transactions",
-        "Monitors changes to keys to determine the execution of a transaction.",
-    ),
+    // WATCH names keys, so a cluster routes it like a read (and COMMAND INFO says 1 -1 1).
+    CommandSpec {
+        keys: (1, -1, 1),
+        ..session(
+            "watch",
+            -2,
+            &["noscript", "loading", "stale", "fast", "allow_busy"],
+            "transactions",
+            "Monitors changes to keys to determine the execution of a transaction.",
+        )
+    },
 ];

@@ -8,7 +8,6 @@ use bytes::Bytes;
 use super::{Flow, Session};
 use crate::cmd::format::parse_int;
 use crate::cmd::{self, Args, ReplyError, args::is};
-use crate::keyspace::slot_of;
 use crate::resp::Reply;
 use crate::server::info::{self, REDIS_VERSION};
 use crate::shard::Shard;
@@ -94,15 +93,10 @@ impl Session {
                     Err(subcommand_error(&sub, "function"))
                 }
             }
-            "cluster" => {
-                let sub = args.bytes()?;
-                if is(&sub, "keyslot") {
-                    let key = args.bytes()?;
-                    args.finish()?;
-                    Ok(Reply::Int(i64::from(slot_of(&key))))
-                } else {
-                    Err(subcommand_error(&sub, "cluster"))
-                }
+            "cluster" => self.cluster(args, shard),
+            "readonly" | "readwrite" => {
+                self.set_readonly(name == "readonly");
+                Ok(Reply::Ok)
             }
             "multi" | "exec" | "discard" | "watch" | "unwatch" | "quit" => {
                 Err(ReplyError::new(format!("ERR Command not allowed inside a transaction: {name}")))
@@ -192,7 +186,7 @@ impl Session {
             (Reply::text("version"), Reply::text(REDIS_VERSION)),
             (Reply::text("proto"), Reply::Int(proto)),
             (Reply::text("id"), Reply::Int(self.id as i64)),
-            (Reply::text("mode"), Reply::text("standalone")),
+            (Reply::text("mode"), Reply::text(if self.sharded() { "cluster" } else { "standalone" })),
             (Reply::text("role"), Reply::text("master")),
             (Reply::text("modules"), Reply::Array(vec![])),
         ]))
@@ -215,6 +209,7 @@ impl Session {
         self.subs.clear();
         self.psubs.clear();
         self.resp3 = false;
+        self.set_readonly(false);
         self.authed = self.server.config.read().get("requirepass").is_none_or(str::is_empty);
         let mut info = self.handle.info.lock();
         info.name = None;
@@ -421,7 +416,7 @@ impl Session {
         Ok(Reply::Ok)
     }
 
-    fn discard(&mut self, shard: &mut Shard) -> Res {
+    pub(super) fn discard(&mut self, shard: &mut Shard) -> Res {
         if self.multi.take().is_none() {
             return Err(ReplyError::new("ERR DISCARD without MULTI"));
         }
@@ -546,7 +541,7 @@ fn set_name(handle: &crate::server::clients::ClientHandle, name: &[u8]) -> Resul
     Ok(())
 }
 
-fn subcommand_error(sub: &[u8], cmd: &str) -> ReplyError {
+pub(super) fn subcommand_error(sub: &[u8], cmd: &str) -> ReplyError {
     ReplyError::new(format!(
         "ERR unknown subcommand '{}'. Try {} HELP.",
         String::from_utf8_lossy(sub),
@@ -597,7 +592,9 @@ fn command(args: &mut Args) -> Res {
         if !spec.arity_ok(rest.len()) {
             return Err(ReplyError::new("ERR Invalid number of arguments specified for command"));
         }
-        let idx = spec.key_indexes(rest.len());
+        let idx: Vec<usize> = cmd::movable::key_positions(spec, &rest)
+            .ok_or_else(|| ReplyError::new("ERR Invalid arguments specified for command"))?
+            .collect();
         if idx.is_empty() {
             return Err(ReplyError::new("ERR The command has no key arguments"));
         }
