@@ -16,5 +16,5 @@ pub mod zset;
 
 pub use context::CausalContext;
 pub use dot::{ActorId, Dot};
-pub use seen::{DotList, Seen};
+pub use seen::{DotList, Either, Seen};
 pub use tag::{Hlc, Tag};

@@ -50,6 +50,15 @@ impl DotList {
     }
 }
 
+/// Seen by either of two: a delta's own dots, or the context it carries.
+pub struct Either<'a>(pub &'a DotList, pub &'a CausalContext);
+
+impl Seen for Either<'_> {
+    fn seen(&self, dot: &Dot) -> bool {
+        self.0.seen(dot) || self.1.contains(dot)
+    }
+}
+
 /// Decoding normalises: a list from the wire may be unsorted or hold duplicates.
 impl From<Vec<Dot>> for DotList {
     fn from(mut dots: Vec<Dot>) -> Self {

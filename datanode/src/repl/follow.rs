@@ -14,6 +14,7 @@ use tonic::transport::Channel;
 use super::backoff::Backoff;
 use super::codec::{decode_context, decode_delta, decode_entries, verify};
 use super::feed::snapshot_parts;
+use super::protocol;
 use crate::crdt::CausalContext;
 use crate::keyspace::delta::Snapshot;
 use crate::keyspace::entry::Entry;
@@ -68,13 +69,7 @@ async fn follow_once(server: &Arc<Server>, master: &str) -> Result<(), String> {
         server.repl.link.lock().last_io = Some(Instant::now());
         match event.event {
             Some(Event::Resume(c)) => {
-                let mut guard = server.repl.stream.backlog.lock();
-                let Some(b) = guard.as_mut() else { return Err("partial sync without a backlog".into()) };
-                if b.offset() != c.offset {
-                    return Err(format!("master resumed at {} but this replica is at {}", c.offset, b.offset()));
-                }
-                b.follow_new_id(c.replid, c.offset);
-                drop(guard);
+                protocol::replica_resume(&server.repl, c.replid, c.offset)?;
                 server.repl.link.lock().partial_syncs += 1;
             }
             Some(Event::FullBegin(b)) => {
@@ -94,8 +89,7 @@ async fn follow_once(server: &Arc<Server>, master: &str) -> Result<(), String> {
                 let snap = Snapshot { ctx, entries };
                 let mut shard = server.shard.lock();
                 shard.set_now(now_ms());
-                shard.apply_snapshot(&snap);
-                server.repl.reset_backlog(begin.replid, begin.offset, &shard);
+                protocol::replica_full_sync(&server.repl, &mut shard, begin.replid, begin.offset, &snap);
                 server.wake_blocked(&mut shard);
                 drop(shard);
                 let mut link = server.repl.link.lock();
@@ -106,13 +100,9 @@ async fn follow_once(server: &Arc<Server>, master: &str) -> Result<(), String> {
                 verify(&f.payload, f.crc32).map_err(|e| e.to_string())?;
                 let delta = decode_delta(&f.payload).map_err(|e| e.to_string())?;
                 let mut shard = server.shard.lock();
-                let at = server.repl.stream.backlog.lock().as_ref().map(|b| b.offset());
-                if at != Some(f.offset) {
-                    return Err(format!("stream gap: delta at {} but this replica is at {at:?}", f.offset));
-                }
                 shard.set_now(now_ms());
-                shard.apply_remote(&delta);
-                server.repl.stream.append(&delta, f.payload, u8::try_from(f.origin).unwrap_or(0));
+                let origin = u8::try_from(f.origin).unwrap_or(0);
+                protocol::replica_apply(&server.repl, &mut shard, f.offset, &delta, f.payload, origin)?;
                 server.wake_blocked(&mut shard);
             }
             Some(Event::Heartbeat(h)) => server.repl.link.lock().master_offset = h.offset,
@@ -131,16 +121,35 @@ async fn hand_over_extra(server: &Arc<Server>, client: &mut ReplicationClient<Ch
         .map_err(|e| e.message().to_string())?
         .into_inner();
     let theirs: CausalContext = decode_context(&status.context).map_err(|e| e.to_string())?;
-    let snap = {
-        let shard = server.shard.lock();
-        if theirs.includes(shard.context()) {
-            return Ok(());
+    let hand = protocol::hand_over(&server.repl, &server.shard.lock(), &theirs);
+    match hand {
+        None => {}
+        Some(protocol::HandOver::Deltas(deltas)) => {
+            tracing::warn!(deltas = deltas.len(), "handing writes the new master lacks over to it before following");
+            let frames = deltas
+                .into_iter()
+                .map(|(_, payload, origin)| meridian_proto::Frame {
+                    crc32: super::codec::crc(&payload),
+                    payload,
+                    origin: u32::from(origin),
+                    ..Default::default()
+                })
+                .collect();
+            let request = meridian_proto::ApplyRequest {
+                hello: Some(hello(server)),
+                origin: u32::from(server.repl.settings.region),
+                deltas: frames,
+            };
+            client.apply(request).await.map_err(|e| format!("handing over to the new master: {}", e.message()))?;
         }
-        shard.snapshot()
-    };
-    tracing::warn!(keys = snap.entries.len(), "handing writes the new master lacks over to it before following");
-    let parts = snapshot_parts(hello(server), server.repl.settings.region, snap, &[SlotRange::ALL]);
-    let stream = tokio_stream::iter(parts);
-    client.apply_snapshot(stream).await.map_err(|e| format!("handing over to the new master: {}", e.message()))?;
+        Some(protocol::HandOver::Snapshot(snap)) => {
+            tracing::warn!(keys = snap.entries.len(), "handing this node's whole state over to the new master");
+            let parts = snapshot_parts(hello(server), server.repl.settings.region, snap, &[SlotRange::ALL]);
+            client
+                .apply_snapshot(tokio_stream::iter(parts))
+                .await
+                .map_err(|e| format!("handing over to the new master: {}", e.message()))?;
+        }
+    }
     Ok(())
 }

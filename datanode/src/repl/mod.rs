@@ -11,3 +11,4 @@ pub mod info;
 pub mod role;
 pub mod service;
 pub mod state;
+pub mod protocol;

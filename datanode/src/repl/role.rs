@@ -19,9 +19,7 @@ pub fn become_replica(server: &Arc<Server>, shard: &mut Shard, master: String, r
     if let Some(task) = server.repl.follow_task.lock().take() {
         task.abort();
     }
-    shard.set_read_only(true);
-    shard.set_sink(None);
-    server.repl.set_role(role);
+    server.repl.demote(shard, role);
     *server.repl.link.lock() = Link::default();
     let task = tokio::spawn(follow::run(server.clone(), master));
     *server.repl.follow_task.lock() = Some(task);
@@ -35,6 +33,6 @@ pub fn become_master(server: &Arc<Server>, shard: &mut Shard) {
     if let Some(task) = server.repl.follow_task.lock().take() {
         task.abort();
     }
-    server.repl.promote(shard);
+    server.repl.promote(shard, crate::crdt::ActorId(rand::random()));
     *server.repl.link.lock() = Link::default();
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use meridian_proto::replication_server::Replication;
 use meridian_proto::snapshot_part::Part;
 use meridian_proto::{
-    ApplyReply, ApplyRequest, Hello, NodeStatus, Role as WireRole, SetRoleRequest, SnapshotPart, StatusRequest,
+    ApplyReply, ApplyRequest, Frame, Hello, NodeStatus, Role as WireRole, SetRoleRequest, SnapshotPart, StatusRequest,
     SubscribeRequest, SyncEvent, SyncRequest,
 };
 use tokio::sync::mpsc;
@@ -18,12 +18,12 @@ use tokio_stream::StreamExt;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
-use super::backlog::Resume;
+use super::backlog::Record;
 use super::codec::{decode_context, decode_delta, decode_entries, encode_context, verify};
 use super::feed::{Events, follow_backlog, frame_of, send_resume, send_snapshot};
-use super::role;
+use super::{protocol, role};
 use super::state::Role;
-use crate::keyspace::delta::{Delta, Snapshot};
+use crate::keyspace::delta::Snapshot;
 use crate::keyspace::slot::SlotRange;
 use crate::server::{Server, now_ms};
 
@@ -109,7 +109,11 @@ impl Replication for ReplicationService {
     async fn apply(&self, request: Request<ApplyRequest>) -> Result<Response<ApplyReply>, Status> {
         let req = request.into_inner();
         self.check(req.hello.as_ref())?;
-        self.check_active_active()?;
+        // An old master of this region hands its writes over whatever the mode; only other
+        // regions need an active-active database.
+        if req.origin != u32::from(self.server.repl.settings.region) {
+            self.check_active_active()?;
+        }
         self.check_master()?;
         let region = |r: u32| u8::try_from(r).map_err(|_| Status::invalid_argument("bad origin region"));
         let sender = region(req.origin)?;
@@ -122,19 +126,9 @@ impl Replication for ReplicationService {
             deltas.push((decode_delta(&f.payload).map_err(bad_payload)?, f.payload, origin));
         }
         let server = &self.server;
-        let mut applied = 0;
         let mut shard = server.shard.lock();
         shard.set_now(now_ms());
-        for (delta, payload, origin) in &deltas {
-            // Already seen (a duplicate, or a copy relayed by another region): applying it
-            // would change nothing, and appending it again would send it round forever.
-            if shard.has_seen(delta) {
-                continue;
-            }
-            shard.apply_remote(delta);
-            server.repl.stream.append(delta, payload.clone(), *origin);
-            applied += 1;
-        }
+        let applied = protocol::apply_peer_deltas(&server.repl, &mut shard, &deltas);
         server.wake_blocked(&mut shard);
         drop(shard);
         let offset = *server.repl.stream.offset.borrow();
@@ -178,6 +172,15 @@ impl Replication for ReplicationService {
         let ranges = parse_ranges(&begin.ranges)?;
         let ctx = decode_context(&begin.context).map_err(bad_payload)?;
         let snap = Snapshot { ctx, entries };
+        if origin == self.server.repl.settings.region {
+            let mut shard = self.server.shard.lock();
+            shard.set_now(now_ms());
+            protocol::take_handed_over_snapshot(&self.server.repl, &mut shard, &snap);
+            self.server.wake_blocked(&mut shard);
+            drop(shard);
+            let offset = *self.server.repl.stream.offset.borrow();
+            return Ok(Response::new(ApplyReply { applied: snap.entries.len() as u64, offset }));
+        }
         let applied = apply_snapshot(&self.server, &ranges, &snap, origin);
         let offset = *self.server.repl.stream.offset.borrow();
         Ok(Response::new(ApplyReply { applied, offset }))
@@ -215,12 +218,7 @@ fn resp_address(repl_addr: &str) -> (String, u16) {
 pub fn apply_snapshot(server: &Server, ranges: &[SlotRange], snap: &Snapshot, origin: u8) -> u64 {
     let mut shard = server.shard.lock();
     shard.set_now(now_ms());
-    let record: Delta = shard.apply_snapshot_in(ranges, snap);
-    let changed = record.entries.len() as u64;
-    if server.repl.stream.backlog.lock().is_some() {
-        let payload = super::codec::encode_delta(&record);
-        server.repl.stream.append(&record, payload, origin);
-    }
+    let changed = protocol::apply_peer_snapshot(&server.repl, &mut shard, ranges, snap, origin);
     server.wake_blocked(&mut shard);
     changed
 }
@@ -256,17 +254,8 @@ pub fn status(server: &Server) -> NodeStatus {
 
 /// A replica: partial sync from its offset when the backlog holds it, else a full sync.
 async fn feed_replica(server: Arc<Server>, req: SyncRequest, tx: Events) {
-    let plan = {
-        let mut shard = server.shard.lock();
-        server.repl.ensure_backlog(&mut shard);
-        let guard = server.repl.stream.backlog.lock();
-        let Some(b) = guard.as_ref() else { return };
-        match b.resume(&req.replid, req.offset) {
-            Resume::Partial(at) => (b.replid.clone(), at, None),
-            Resume::Full => (b.replid.clone(), b.offset(), Some(shard.snapshot())),
-        }
-    };
-    let (replid, pos, snapshot) = plan;
+    let start = protocol::start_replica(&server.repl, &mut server.shard.lock(), &req.replid, req.offset);
+    let Some(protocol::Start { replid, offset: pos, snapshot, .. }) = start else { return };
     let id = server.repl.add_follower("replica", req.replica_addr.clone(), pos);
     let sent = match snapshot {
         Some(snap) => send_snapshot(&tx, snap, replid, pos, &[SlotRange::ALL]).await,
@@ -288,54 +277,19 @@ async fn feed_subscriber(
     region: u8,
     tx: Events,
 ) {
-    let plan = {
-        let mut shard = server.shard.lock();
-        server.repl.ensure_backlog(&mut shard);
-        let guard = server.repl.stream.backlog.lock();
-        let Some(b) = guard.as_ref() else { return };
-        if b.covers(&ctx) {
-            (b.replid.clone(), b.first_offset(), b.offset(), None)
-        } else {
-            (b.replid.clone(), b.offset(), b.offset(), Some(shard.snapshot_of(&ranges)))
-        }
-    };
-    let (replid, pos, live_from, snapshot) = plan;
+    let start = protocol::start_subscriber(&server.repl, &mut server.shard.lock(), &ctx, &ranges);
+    let Some(protocol::Start { replid, offset: pos, snapshot, live_from }) = start else { return };
     let id = server.repl.add_follower("syncer", format!("region {region}"), pos);
     let sent = match snapshot {
         Some(snap) => send_snapshot(&tx, snap, replid, pos, &ranges).await,
         None => send_resume(&tx, replid, pos).await,
     };
-    let whole = ranges.contains(&SlotRange::ALL);
     if sent.is_ok() {
-        let pick = |r: &super::backlog::Record| {
-            if r.seen_by(&ctx) || (r.offset >= live_from && r.origin == region) {
-                return None;
-            }
-            if whole {
-                return Some(frame_of(r));
-            }
-            narrow(r, &ranges)
+        let pick = |r: &Record| {
+            let (payload, crc32) = protocol::pick_for_subscriber(r, &ctx, live_from, region, &ranges)?;
+            Some(Frame { payload, crc32, ..frame_of(r) })
         };
         let _ = follow_backlog(&server, id, pos, &tx, pick).await;
     }
     server.repl.remove_follower(id);
-}
-
-/// The part of a record about `ranges`, re-encoded, or nothing when it has none.
-fn narrow(record: &super::backlog::Record, ranges: &[SlotRange]) -> Option<meridian_proto::Frame> {
-    let mut delta = decode_delta(&record.payload).ok()?;
-    let before = delta.entries.len();
-    delta.entries.retain(|(k, _)| {
-        let slot = crate::keyspace::slot::slot_of(k);
-        ranges.iter().any(|r| r.contains(slot))
-    });
-    if delta.entries.is_empty() {
-        return None;
-    }
-    let mut frame = frame_of(record);
-    if delta.entries.len() != before {
-        frame.payload = super::codec::encode_delta(&delta);
-        frame.crc32 = super::codec::crc(&frame.payload);
-    }
-    Some(frame)
 }

@@ -155,8 +155,8 @@ impl ReplState {
 
     /// The node becomes a master: a new incarnation (actor) and a new replication id that
     /// remembers the old one, so followers of the old id resume partially.
-    pub fn promote(&self, shard: &mut Shard) {
-        shard.set_actor(ActorId(rand::random()));
+    pub fn promote(&self, shard: &mut Shard, actor: ActorId) {
+        shard.set_actor(actor);
         shard.set_read_only(false);
         self.ensure_backlog(shard);
         if let Some(b) = self.stream.backlog.lock().as_mut() {
@@ -164,6 +164,14 @@ impl ReplState {
         }
         self.install_sink(shard);
         self.set_role(Role::Master);
+    }
+
+    /// The node becomes a replica: no writes, no expiry of its own, nothing committed
+    /// locally (its backlog is fed by its master's stream).
+    pub fn demote(&self, shard: &mut Shard, role: Role) {
+        shard.set_read_only(true);
+        shard.set_sink(None);
+        self.set_role(role);
     }
 
     /// (replid, replid2, offset, second offset) as INFO and ROLE report them.

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 
 use crate::crdt::context::CausalContext;
+use crate::crdt::seen::Either;
 use crate::crdt::dot::{ActorId, Dot};
 use crate::crdt::tag::{Hlc, Tag};
 use crate::keyspace::Keyspace;
@@ -336,7 +337,11 @@ impl Shard {
         let mut orphans = Vec::new();
         for (key, part) in &delta.entries {
             keyspace.update(key, |entry| {
-                entry.join(ctx, part, &delta.dots, delta.ctx.is_some());
+                match &delta.ctx {
+                    // A snapshot's record: whole entries, and everything its sender had seen.
+                    Some(seen) => entry.join(ctx, part, &Either(&delta.dots, seen), true),
+                    None => entry.join(ctx, part, &delta.dots, false),
+                }
                 if *compact_eagerly {
                     entry.compact_touched(part);
                 }

@@ -1,0 +1,216 @@
+//! The replication protocol's decisions and state changes, without I/O: what a master
+//! answers a replica or a syncer that asks to follow it, which backlog records a syncer gets,
+//! how a master applies what peers send, and how a replica applies its master's stream.
+//! The gRPC service and the follow loop only carry these over the network; the simulation
+//! tests drive them directly under a deterministic network.
+
+use bytes::Bytes;
+
+use super::backlog::{Record, Resume};
+use super::codec::{crc, decode_delta, encode_delta};
+use super::state::ReplState;
+use crate::crdt::CausalContext;
+use crate::keyspace::delta::{Delta, Snapshot};
+use crate::keyspace::slot::{SlotRange, slot_of};
+use crate::shard::Shard;
+
+/// Where a follower starts: from `offset` of stream `replid`, after a snapshot if one is given.
+#[derive(Debug)]
+pub struct Start {
+    pub replid: String,
+    pub offset: u64,
+    pub snapshot: Option<Snapshot>,
+    /// For a syncer: records from here on are live (appended after it subscribed).
+    pub live_from: u64,
+}
+
+/// A replica that holds stream `replid` up to `offset` asks to follow: a partial sync when
+/// the backlog still holds that position, else a full sync. Called with the shard locked, so
+/// the snapshot and the offset it starts at agree.
+pub fn start_replica(repl: &ReplState, shard: &mut Shard, replid: &str, offset: u64) -> Option<Start> {
+    repl.ensure_backlog(shard);
+    let guard = repl.stream.backlog.lock();
+    let b = guard.as_ref()?;
+    Some(match b.resume(replid, offset) {
+        Resume::Partial(at) => Start { replid: b.replid.clone(), offset: at, snapshot: None, live_from: b.offset() },
+        Resume::Full => {
+            Start { replid: b.replid.clone(), offset: b.offset(), snapshot: Some(shard.snapshot()), live_from: b.offset() }
+        }
+    })
+}
+
+/// A syncer that has seen `ctx` asks for the slots `ranges`: the backlog from its start when
+/// it holds everything `ctx` lacks, else a snapshot of those slots first.
+pub fn start_subscriber(repl: &ReplState, shard: &mut Shard, ctx: &CausalContext, ranges: &[SlotRange]) -> Option<Start> {
+    repl.ensure_backlog(shard);
+    let guard = repl.stream.backlog.lock();
+    let b = guard.as_ref()?;
+    Some(if b.covers(ctx) {
+        Start { replid: b.replid.clone(), offset: b.first_offset(), snapshot: None, live_from: b.offset() }
+    } else {
+        Start { replid: b.replid.clone(), offset: b.offset(), snapshot: Some(shard.snapshot_of(ranges)), live_from: b.offset() }
+    })
+}
+
+/// What a syncer's stream carries of one backlog record: nothing when the subscriber has
+/// seen it. While catching up (records appended before it subscribed) it gets every record
+/// it lacks, whoever wrote it: a region that failed over gets back what its old master had
+/// shipped here, and a region cut off from a third gets that region's writes relayed. After
+/// that only this region's own writes go live: relaying live could send a delta round the
+/// regions forever, and every region hears each writer directly. Only the keys of `ranges` go.
+pub fn pick_for_subscriber(
+    record: &Record,
+    ctx: &CausalContext,
+    live_from: u64,
+    subscriber: u8,
+    ranges: &[SlotRange],
+) -> Option<(Bytes, u32)> {
+    let _ = subscriber;
+    if record.seen_by(ctx) || (record.offset >= live_from && record.origin != 0) {
+        return None;
+    }
+    if ranges.contains(&SlotRange::ALL) && record.ctx.is_none() {
+        return Some((record.payload.clone(), record.crc32));
+    }
+    let mut delta = decode_delta(&record.payload).ok()?;
+    if delta.ctx.is_some() {
+        // The record of a snapshot joined here: its context speaks for every key of this
+        // shard, but only the keys the snapshot changed here travel with it. A peer whose
+        // other keys differ would take that context as removals it never saw: it gets the
+        // whole entries (joined as such) without the context.
+        delta.ctx = Some(Box::default());
+    }
+    let before = delta.entries.len();
+    delta.entries.retain(|(k, _)| {
+        let slot = slot_of(k);
+        ranges.iter().any(|r| r.contains(slot))
+    });
+    if delta.entries.is_empty() {
+        return None;
+    }
+    if delta.entries.len() == before && record.ctx.is_none() {
+        return Some((record.payload.clone(), record.crc32));
+    }
+    let payload = encode_delta(&delta);
+    let crc32 = crc(&payload);
+    Some((payload, crc32))
+}
+
+/// Applies peers' deltas to a master, in order, and records them in its backlog with the
+/// region that wrote them, for its replicas. Every delta is applied, even one whose dots the
+/// master has all seen: those dots may have come from a later delta that observed them, and
+/// this one may still remove what it observed (a join is idempotent, so a true duplicate
+/// costs nothing but the work). Returns how many brought dots new here.
+pub fn apply_peer_deltas(repl: &ReplState, shard: &mut Shard, deltas: &[(Delta, Bytes, u8)]) -> u64 {
+    let mut new = 0;
+    for (delta, payload, origin) in deltas {
+        if !shard.has_seen(delta) {
+            new += 1;
+        }
+        shard.apply_remote(delta);
+        repl.stream.append(delta, payload.clone(), own_or(shard, *origin));
+    }
+    new
+}
+
+/// Joins a peer's snapshot of `ranges` into a master and records its effect in the backlog
+/// (as a delta its replicas and subscribers can apply). Returns the keys it changed.
+pub fn apply_peer_snapshot(repl: &ReplState, shard: &mut Shard, ranges: &[SlotRange], snap: &Snapshot, origin: u8) -> u64 {
+    let record = shard.apply_snapshot_in(ranges, snap);
+    let changed = record.entries.len() as u64;
+    if repl.stream.backlog.lock().is_some() {
+        let payload = encode_delta(&record);
+        repl.stream.append(&record, payload, own_or(shard, origin));
+    }
+    changed
+}
+
+/// This region's own writes coming back (from a peer after a failover, or handed over by an
+/// old master) count as this region's: they must go out live to the other regions again.
+fn own_or(shard: &Shard, origin: u8) -> u8 {
+    if origin == shard.region() { 0 } else { origin }
+}
+
+/// A replica's master resumes its stream at `offset` under `replid`.
+pub fn replica_resume(repl: &ReplState, replid: String, offset: u64) -> Result<(), String> {
+    let mut guard = repl.stream.backlog.lock();
+    let b = guard.as_mut().ok_or("partial sync without a backlog")?;
+    if b.offset() != offset {
+        return Err(format!("master resumed at {offset} but this replica is at {}", b.offset()));
+    }
+    b.follow_new_id(replid, offset);
+    Ok(())
+}
+
+/// A replica joins its master's snapshot and starts its own backlog where the master's
+/// stream goes on, so it can serve partial syncs itself once promoted.
+pub fn replica_full_sync(repl: &ReplState, shard: &mut Shard, replid: String, offset: u64, snap: &Snapshot) {
+    shard.apply_snapshot(snap);
+    repl.reset_backlog(replid, offset, shard);
+}
+
+/// A replica applies one record of its master's stream, which must come exactly at the
+/// replica's position (a gap means the stream is broken: start over).
+pub fn replica_apply(
+    repl: &ReplState,
+    shard: &mut Shard,
+    offset: u64,
+    delta: &Delta,
+    payload: Bytes,
+    origin: u8,
+) -> Result<(), String> {
+    let at = repl.stream.backlog.lock().as_ref().map(|b| b.offset());
+    if at != Some(offset) {
+        return Err(format!("stream gap: delta at {offset} but this replica is at {at:?}"));
+    }
+    shard.apply_remote(delta);
+    repl.stream.append(delta, payload, origin);
+    Ok(())
+}
+
+/// What an old master coming back hands over to the new one before following it.
+#[derive(Debug)]
+pub enum HandOver {
+    /// The deltas of its backlog the new master lacks, exactly as they were made.
+    Deltas(Vec<(Delta, Bytes, u8)>),
+    /// Its whole state, when its backlog no longer holds all of them.
+    Snapshot(Snapshot),
+}
+
+/// Before following a master that has seen `master_ctx`, what this node must hand over so
+/// no write it acknowledged is lost: nothing when the master has seen all it has.
+pub fn hand_over(repl: &ReplState, shard: &Shard, master_ctx: &CausalContext) -> Option<HandOver> {
+    if master_ctx.includes(shard.context()) {
+        return None;
+    }
+    let guard = repl.stream.backlog.lock();
+    if let Some(b) = guard.as_ref().filter(|b| b.covers(master_ctx)) {
+        if let Some(records) = b.read(b.first_offset(), usize::MAX) {
+            let mut deltas = Vec::new();
+            for r in records.iter().filter(|r| !r.seen_by(master_ctx)) {
+                let Ok(delta) = decode_delta(&r.payload) else { return Some(HandOver::Snapshot(shard.snapshot())) };
+                deltas.push((delta, r.payload.clone(), r.origin));
+            }
+            return Some(HandOver::Deltas(deltas));
+        }
+    }
+    Some(HandOver::Snapshot(shard.snapshot()))
+}
+
+/// A master takes an old master's whole state. Its record carries a context only this
+/// shard's replicas can use as is, so the backlog starts over under a new replication id:
+/// every follower and peer syncs again (a peer in full, so its context matches again).
+pub fn take_handed_over_snapshot(repl: &ReplState, shard: &mut Shard, snap: &Snapshot) {
+    let _ = shard.apply_snapshot_in(&[SlotRange::ALL], snap);
+    let offset = repl.stream.backlog.lock().as_ref().map_or(0, |b| b.offset());
+    repl.reset_backlog(super::backlog::new_replid(), offset, shard);
+}
+
+/// Anti-entropy: whether a subscriber that has seen `local` must sync in full from a peer
+/// that has seen `peer`, although its stream from that peer is caught up. Dots only a
+/// snapshot carried (removals whose deltas are gone from every backlog, and whose writer
+/// crashed) never come by stream; a full sync brings them. The syncer asks only when the
+/// same gap persists across two checks, so ordinary lag never triggers it.
+pub fn lacks(local: &CausalContext, peer: &CausalContext) -> bool {
+    !local.includes(peer)
+}
