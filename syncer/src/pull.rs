@@ -76,7 +76,7 @@ async fn pull_once(syncer: &Arc<Syncer>, peer: &PeerRegion) -> Result<(), String
             format!("local master {}: {}", master.addr, e.message())
         })?;
         let range = WireRange { start: u32::from(shard.range.start), end: u32::from(shard.range.end) };
-        contexts.push(RangeContext { range: Some(range), context: status.into_inner().context });
+        contexts.push(RangeContext { range: Some(range), applied: status.into_inner().applied });
     }
     let endpoint = Endpoint::from_shared(format!("http://{}", peer.addr))
         .map_err(|e| e.to_string())?

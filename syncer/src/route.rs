@@ -16,12 +16,22 @@ pub fn shard_of(ranges: &[SlotRange], slot: u16) -> usize {
 /// for its own slots, and the dots of one delta are never split between two of its parts.
 pub fn split_delta(ranges: &[SlotRange], delta: Delta) -> Vec<(usize, Delta)> {
     let mut parts: Vec<(usize, Delta)> = Vec::new();
-    let Delta { dots, entries, ctx } = delta;
+    let Delta { dots, entries, ctx, minted, applied, merge_ctx } = delta;
     for (key, entry) in entries {
         let shard = shard_of(ranges, slot_of(&key));
         match parts.iter_mut().find(|(s, _)| *s == shard) {
             Some((_, d)) => d.entries.push((key, entry)),
-            None => parts.push((shard, Delta { dots: dots.clone(), entries: vec![(key, entry)], ctx: ctx.clone() })),
+            None => {
+                let part = Delta {
+                    dots: dots.clone(),
+                    entries: vec![(key, entry)],
+                    ctx: ctx.clone(),
+                    minted,
+                    applied: applied.clone(),
+                    merge_ctx,
+                };
+                parts.push((shard, part));
+            }
         }
     }
     parts

@@ -1,4 +1,4 @@
-//! The Peer service: another region's syncer subscribes with its causal context per slot
+//! The Peer service: another region's syncer subscribes with what it has applied per slot
 //! range; this syncer opens a subscription on each local master whose slots meet one of those
 //! ranges, and forwards their events, tagged with the shard they come from.
 
@@ -63,7 +63,7 @@ impl Peer for PeerService {
                 for w in &wanted {
                     if let Some(range) = intersect(*w, shard.range) {
                         let forward =
-                            forward(self.syncer.clone(), i, range, rc.context.clone(), subscriber, tx.clone());
+                            forward(self.syncer.clone(), i, range, rc.applied.clone(), subscriber, tx.clone());
                         tokio::spawn(forward);
                     }
                 }
@@ -94,7 +94,7 @@ async fn forward(
     syncer: Arc<Syncer>,
     shard: usize,
     range: SlotRange,
-    context: bytes::Bytes,
+    applied: bytes::Bytes,
     subscriber: u8,
     tx: Events,
 ) {
@@ -112,7 +112,7 @@ async fn forward(
     };
     let mut client = master.client.clone();
     // The local master filters by the subscriber's region, so it must hear that region.
-    let request = SubscribeRequest { hello: Some(Hello::new(&local.database_id, subscriber)), ranges, context };
+    let request = SubscribeRequest { hello: Some(Hello::new(&local.database_id, subscriber)), ranges, applied };
     let mut events = match client.subscribe(request).await {
         Ok(r) => r.into_inner(),
         Err(e) => {

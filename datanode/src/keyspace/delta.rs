@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use crate::crdt::context::CausalContext;
-use crate::crdt::dot::Dot;
+use crate::crdt::dot::{ActorId, Dot};
 use crate::crdt::seen::DotList;
 
 use super::entry::Entry;
@@ -19,6 +19,17 @@ pub struct Delta {
     /// member a part lacks was removed, if `dots` names it), and this is the snapshot's
     /// context, which the receiver has then seen too.
     pub ctx: Option<Box<CausalContext>>,
+    /// The counters its commit minted, `(actor, first, last)`: the delta's identity. A
+    /// replica that has applied it records them in its `applied` context; a dot merely seen
+    /// (observed by a later delta) says nothing about whether this delta's removals are in.
+    pub minted: Option<(ActorId, u64, u64)>,
+    /// With `ctx`: the snapshot's `applied`, for replicas of the shard that joined it.
+    pub applied: Option<Box<CausalContext>>,
+    /// Whether the receiver takes `ctx` (and `applied`) as its own. Only a replica of the
+    /// shard that joined the snapshot may: its other keys are as that shard's. A peer joins
+    /// the whole entries against `ctx` (the sender really saw and dropped what they lack) but
+    /// keeps its own context, which speaks for keys whose state may differ from the sender's.
+    pub merge_ctx: bool,
 }
 
 impl Delta {
@@ -65,6 +76,10 @@ impl Delta {
             }
         }
         self.dots.extend(other.dots.iter().copied());
+        self.minted = match (self.minted, other.minted) {
+            (Some((a, f, _)), Some((b, _, l))) if a == b => Some((a, f, l)),
+            (mine, theirs) => mine.or(theirs),
+        };
     }
 }
 
@@ -73,6 +88,8 @@ impl Delta {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Snapshot {
     pub ctx: CausalContext,
+    /// The identities of every delta whose effect the snapshot holds.
+    pub applied: CausalContext,
     pub entries: Vec<(Bytes, Entry)>,
 }
 

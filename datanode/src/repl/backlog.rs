@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::crdt::{CausalContext, DotList};
+use crate::crdt::{ActorId, CausalContext, Dot};
 
 /// One delta as it sits in the backlog.
 #[derive(Debug)]
@@ -17,10 +17,9 @@ pub struct Record {
     pub offset: u64,
     pub payload: Bytes,
     pub crc32: u32,
-    /// The dots the delta covers, to skip what a subscriber has seen without decoding.
-    pub dots: DotList,
-    /// The extra context a delta made from a snapshot brings (already part of `payload`).
-    pub ctx: Option<Box<CausalContext>>,
+    /// The delta's identity (the counters its commit minted), to skip what a subscriber has
+    /// applied without decoding. None for the record of a snapshot joined here.
+    pub minted: Option<(ActorId, u64, u64)>,
     /// 0 for this shard's own writes, else the peer region the delta came from.
     pub origin: u8,
     /// Unix microseconds of the append, for lag.
@@ -34,9 +33,15 @@ impl Record {
         self.offset + self.payload.len() as u64
     }
 
-    /// Whether a subscriber that has seen `ctx` already holds everything this delta brings.
-    pub fn seen_by(&self, ctx: &CausalContext) -> bool {
-        self.dots.iter().all(|d| ctx.contains(d)) && self.ctx.as_deref().is_none_or(|c| ctx.includes(c))
+    /// Whether a subscriber that has applied the deltas named by `applied` has applied this
+    /// one. Seen dots are not enough: a later delta may name this one's dots (it observed
+    /// them) while this one's own removals never reached the subscriber.
+    pub fn applied_by(&self, applied: &CausalContext) -> bool {
+        self.minted.is_some_and(|(actor, first, last)| (first..=last).all(|c| applied.contains(&Dot::new(actor, c))))
+    }
+
+    pub fn is_snapshot_record(&self) -> bool {
+        self.minted.is_none()
     }
 }
 
@@ -67,8 +72,8 @@ pub struct Backlog {
     limit: usize,
     /// Records appended so far.
     seq: u64,
-    /// Everything the shard had seen before the first record still held: a subscriber
-    /// whose context includes it can be served from the buffer alone.
+    /// The deltas applied before the first record still held: a subscriber that has applied
+    /// them all can be served from the buffer alone.
     base: CausalContext,
 }
 
@@ -122,23 +127,14 @@ impl Backlog {
     pub fn append(
         &mut self,
         payload: Bytes,
-        dots: DotList,
-        ctx: Option<Box<CausalContext>>,
+        minted: Option<(ActorId, u64, u64)>,
         origin: u8,
         now_us: u64,
     ) -> Arc<Record> {
         let crc32 = super::codec::crc(&payload);
         self.seq += 1;
-        let record = Arc::new(Record {
-            offset: self.next,
-            payload,
-            crc32,
-            dots,
-            ctx,
-            origin,
-            appended_us: now_us,
-            seq: self.seq,
-        });
+        let record =
+            Arc::new(Record { offset: self.next, payload, crc32, minted, origin, appended_us: now_us, seq: self.seq });
         self.next = record.end();
         self.bytes += record.payload.len();
         self.records.push_back(record.clone());
@@ -153,11 +149,10 @@ impl Backlog {
             let Some(old) = self.records.pop_front() else { break };
             self.bytes -= old.payload.len();
             self.first = old.end();
-            for d in old.dots.iter() {
-                self.base.insert(*d);
-            }
-            if let Some(c) = &old.ctx {
-                self.base.merge(c);
+            if let Some((actor, first, last)) = old.minted {
+                for c in first..=last {
+                    self.base.insert(Dot::new(actor, c));
+                }
             }
         }
     }
@@ -168,9 +163,10 @@ impl Backlog {
         if known && (self.first..=self.next).contains(&offset) { Resume::Partial(offset) } else { Resume::Full }
     }
 
-    /// Whether a subscriber that has seen `ctx` can be served from the buffer alone.
-    pub fn covers(&self, ctx: &CausalContext) -> bool {
-        ctx.includes(&self.base)
+    /// Whether a subscriber that has applied the deltas named by `applied` can be served
+    /// from the buffer alone.
+    pub fn covers(&self, applied: &CausalContext) -> bool {
+        applied.includes(&self.base)
     }
 
     /// Up to `max` records from `offset` on. `None` when `offset` fell out of the buffer (or
@@ -207,14 +203,14 @@ mod tests {
     use super::*;
     use crate::crdt::{ActorId, Dot};
 
-    fn dots(actor: u64, counters: &[u64]) -> DotList {
-        DotList::from(counters.iter().map(|&c| Dot::new(ActorId(actor), c)).collect::<Vec<_>>())
+    fn minted(actor: u64, c: u64) -> Option<(ActorId, u64, u64)> {
+        Some((ActorId(actor), c, c))
     }
 
     fn filled(limit: usize) -> Backlog {
         let mut b = Backlog::new("a".repeat(40), 0, CausalContext::new(), limit);
         for c in 1..=10u64 {
-            b.append(Bytes::from(vec![0u8; 10]), dots(1, &[c]), None, 0, 0);
+            b.append(Bytes::from(vec![0u8; 10]), minted(1, c), 0, 0);
         }
         b
     }
@@ -256,18 +252,18 @@ mod tests {
         b.promote();
         assert_ne!(b.replid, old);
         assert_eq!(b.resume(&old, 100), Resume::Partial(100));
-        b.append(Bytes::from(vec![0u8; 10]), dots(2, &[1]), None, 0, 0);
+        b.append(Bytes::from(vec![0u8; 10]), minted(2, 1), 0, 0);
         assert_eq!(b.resume(&old, 110), Resume::Full, "the old id never reached 110");
         assert_eq!(b.resume(&old, 90), Resume::Partial(90));
     }
 
     #[test]
-    fn a_record_is_seen_when_its_dots_are() {
+    fn a_record_is_applied_when_its_minted_counters_are() {
         let b = filled(1000);
         let r = &b.read(0, 1).unwrap()[0];
-        let mut ctx = CausalContext::new();
-        assert!(!r.seen_by(&ctx));
-        ctx.insert(Dot::new(ActorId(1), 1));
-        assert!(r.seen_by(&ctx));
+        let mut applied = CausalContext::new();
+        assert!(!r.applied_by(&applied));
+        applied.insert(Dot::new(ActorId(1), 1));
+        assert!(r.applied_by(&applied));
     }
 }

@@ -66,7 +66,9 @@ pub async fn send_snapshot(
 ) -> Result<(), Gone> {
     let keys = snap.entries.len() as u64;
     let context = encode_context(&snap.ctx);
-    send(tx, Event::FullBegin(FullSyncBegin { replid, offset, context, keys, ranges: wire_ranges(ranges) })).await?;
+    let applied = encode_context(&snap.applied);
+    let begin = FullSyncBegin { replid, offset, context, keys, ranges: wire_ranges(ranges), applied };
+    send(tx, Event::FullBegin(begin)).await?;
     let mut chunks = 0;
     for chunk in snap.entries.chunks(CHUNK_ENTRIES) {
         let payload: Bytes = encode_entries(chunk);
@@ -93,6 +95,7 @@ pub fn snapshot_parts(
         replid: String::new(),
         offset: 0,
         context: encode_context(&snap.ctx),
+        applied: encode_context(&snap.applied),
         keys,
         ranges: wire_ranges(ranges),
     };

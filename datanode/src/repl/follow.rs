@@ -86,7 +86,8 @@ async fn follow_once(server: &Arc<Server>, master: &str) -> Result<(), String> {
             Some(Event::FullEnd(_)) => {
                 let Some((begin, entries)) = pending.take() else { return Err("snapshot end without a start".into()) };
                 let ctx = decode_context(&begin.context).map_err(|e| e.to_string())?;
-                let snap = Snapshot { ctx, entries };
+                let applied = decode_context(&begin.applied).map_err(|e| e.to_string())?;
+                let snap = Snapshot { ctx, applied, entries };
                 let mut shard = server.shard.lock();
                 shard.set_now(now_ms());
                 protocol::replica_full_sync(&server.repl, &mut shard, begin.replid, begin.offset, &snap);
@@ -120,7 +121,7 @@ async fn hand_over_extra(server: &Arc<Server>, client: &mut ReplicationClient<Ch
         .await
         .map_err(|e| e.message().to_string())?
         .into_inner();
-    let theirs: CausalContext = decode_context(&status.context).map_err(|e| e.to_string())?;
+    let theirs: CausalContext = decode_context(&status.applied).map_err(|e| e.to_string())?;
     let hand = protocol::hand_over(&server.repl, &server.shard.lock(), &theirs);
     match hand {
         None => {}

@@ -33,52 +33,67 @@ pub fn start_replica(repl: &ReplState, shard: &mut Shard, replid: &str, offset: 
     let b = guard.as_ref()?;
     Some(match b.resume(replid, offset) {
         Resume::Partial(at) => Start { replid: b.replid.clone(), offset: at, snapshot: None, live_from: b.offset() },
-        Resume::Full => {
-            Start { replid: b.replid.clone(), offset: b.offset(), snapshot: Some(shard.snapshot()), live_from: b.offset() }
+        Resume::Full => Start {
+            replid: b.replid.clone(),
+            offset: b.offset(),
+            snapshot: Some(shard.snapshot()),
+            live_from: b.offset(),
+        },
+    })
+}
+
+/// A syncer that has applied the deltas named by `applied` asks for the slots `ranges`: the
+/// backlog from its start when it holds every delta the syncer lacks, else a snapshot of those
+/// slots first.
+pub fn start_subscriber(
+    repl: &ReplState,
+    shard: &mut Shard,
+    applied: &CausalContext,
+    ranges: &[SlotRange],
+) -> Option<Start> {
+    repl.ensure_backlog(shard);
+    let guard = repl.stream.backlog.lock();
+    let b = guard.as_ref()?;
+    Some(if b.covers(applied) {
+        Start { replid: b.replid.clone(), offset: b.first_offset(), snapshot: None, live_from: b.offset() }
+    } else {
+        Start {
+            replid: b.replid.clone(),
+            offset: b.offset(),
+            snapshot: Some(shard.snapshot_of(ranges)),
+            live_from: b.offset(),
         }
     })
 }
 
-/// A syncer that has seen `ctx` asks for the slots `ranges`: the backlog from its start when
-/// it holds everything `ctx` lacks, else a snapshot of those slots first.
-pub fn start_subscriber(repl: &ReplState, shard: &mut Shard, ctx: &CausalContext, ranges: &[SlotRange]) -> Option<Start> {
-    repl.ensure_backlog(shard);
-    let guard = repl.stream.backlog.lock();
-    let b = guard.as_ref()?;
-    Some(if b.covers(ctx) {
-        Start { replid: b.replid.clone(), offset: b.first_offset(), snapshot: None, live_from: b.offset() }
-    } else {
-        Start { replid: b.replid.clone(), offset: b.offset(), snapshot: Some(shard.snapshot_of(ranges)), live_from: b.offset() }
-    })
-}
-
 /// What a syncer's stream carries of one backlog record: nothing when the subscriber has
-/// seen it. While catching up (records appended before it subscribed) it gets every record
+/// applied it. While catching up (records appended before it subscribed) it gets every record
 /// it lacks, whoever wrote it: a region that failed over gets back what its old master had
 /// shipped here, and a region cut off from a third gets that region's writes relayed. After
 /// that only this region's own writes go live: relaying live could send a delta round the
 /// regions forever, and every region hears each writer directly. Only the keys of `ranges` go.
 pub fn pick_for_subscriber(
     record: &Record,
-    ctx: &CausalContext,
+    applied: &CausalContext,
     live_from: u64,
     subscriber: u8,
     ranges: &[SlotRange],
 ) -> Option<(Bytes, u32)> {
     let _ = subscriber;
-    if record.seen_by(ctx) || (record.offset >= live_from && record.origin != 0) {
+    if record.applied_by(applied) || (record.offset >= live_from && record.origin != 0) {
         return None;
     }
-    if ranges.contains(&SlotRange::ALL) && record.ctx.is_none() {
+    if ranges.contains(&SlotRange::ALL) && !record.is_snapshot_record() {
         return Some((record.payload.clone(), record.crc32));
     }
     let mut delta = decode_delta(&record.payload).ok()?;
     if delta.ctx.is_some() {
         // The record of a snapshot joined here: its context speaks for every key of this
         // shard, but only the keys the snapshot changed here travel with it. A peer whose
-        // other keys differ would take that context as removals it never saw: it gets the
-        // whole entries (joined as such) without the context.
-        delta.ctx = Some(Box::default());
+        // other keys differ would take that context as removals it never saw: it joins the
+        // whole entries against it, and keeps its own context.
+        delta.merge_ctx = false;
+        delta.applied = None;
     }
     let before = delta.entries.len();
     delta.entries.retain(|(k, _)| {
@@ -88,7 +103,7 @@ pub fn pick_for_subscriber(
     if delta.entries.is_empty() {
         return None;
     }
-    if delta.entries.len() == before && record.ctx.is_none() {
+    if delta.entries.len() == before && !record.is_snapshot_record() {
         return Some((record.payload.clone(), record.crc32));
     }
     let payload = encode_delta(&delta);
@@ -100,11 +115,11 @@ pub fn pick_for_subscriber(
 /// region that wrote them, for its replicas. Every delta is applied, even one whose dots the
 /// master has all seen: those dots may have come from a later delta that observed them, and
 /// this one may still remove what it observed (a join is idempotent, so a true duplicate
-/// costs nothing but the work). Returns how many brought dots new here.
+/// costs nothing but the work). Returns how many had not been applied here before.
 pub fn apply_peer_deltas(repl: &ReplState, shard: &mut Shard, deltas: &[(Delta, Bytes, u8)]) -> u64 {
     let mut new = 0;
     for (delta, payload, origin) in deltas {
-        if !shard.has_seen(delta) {
+        if !shard.has_applied(delta.minted) {
             new += 1;
         }
         shard.apply_remote(delta);
@@ -115,7 +130,13 @@ pub fn apply_peer_deltas(repl: &ReplState, shard: &mut Shard, deltas: &[(Delta, 
 
 /// Joins a peer's snapshot of `ranges` into a master and records its effect in the backlog
 /// (as a delta its replicas and subscribers can apply). Returns the keys it changed.
-pub fn apply_peer_snapshot(repl: &ReplState, shard: &mut Shard, ranges: &[SlotRange], snap: &Snapshot, origin: u8) -> u64 {
+pub fn apply_peer_snapshot(
+    repl: &ReplState,
+    shard: &mut Shard,
+    ranges: &[SlotRange],
+    snap: &Snapshot,
+    origin: u8,
+) -> u64 {
     let record = shard.apply_snapshot_in(ranges, snap);
     let changed = record.entries.len() as u64;
     if repl.stream.backlog.lock().is_some() {
@@ -177,17 +198,23 @@ pub enum HandOver {
     Snapshot(Snapshot),
 }
 
-/// Before following a master that has seen `master_ctx`, what this node must hand over so
-/// no write it acknowledged is lost: nothing when the master has seen all it has.
-pub fn hand_over(repl: &ReplState, shard: &Shard, master_ctx: &CausalContext) -> Option<HandOver> {
-    if master_ctx.includes(shard.context()) {
+/// Before following a master that has applied the deltas named by `master_applied`, what
+/// this node must hand over so no write it acknowledged is lost: nothing when the master has
+/// applied every delta this node has.
+pub fn hand_over(repl: &ReplState, shard: &Shard, master_applied: &CausalContext) -> Option<HandOver> {
+    if master_applied.includes(shard.applied()) {
         return None;
     }
     let guard = repl.stream.backlog.lock();
-    if let Some(b) = guard.as_ref().filter(|b| b.covers(master_ctx)) {
+    if let Some(b) = guard.as_ref().filter(|b| b.covers(master_applied)) {
         if let Some(records) = b.read(b.first_offset(), usize::MAX) {
             let mut deltas = Vec::new();
-            for r in records.iter().filter(|r| !r.seen_by(master_ctx)) {
+            for r in records.iter().filter(|r| !r.applied_by(master_applied)) {
+                // A snapshot's record speaks for every key of this node's state, which the
+                // master's differs from: only the whole state can carry it.
+                if r.is_snapshot_record() {
+                    return Some(HandOver::Snapshot(shard.snapshot()));
+                }
                 let Ok(delta) = decode_delta(&r.payload) else { return Some(HandOver::Snapshot(shard.snapshot())) };
                 deltas.push((delta, r.payload.clone(), r.origin));
             }
@@ -202,7 +229,9 @@ pub fn hand_over(repl: &ReplState, shard: &Shard, master_ctx: &CausalContext) ->
 /// every follower and peer syncs again (a peer in full, so its context matches again).
 pub fn take_handed_over_snapshot(repl: &ReplState, shard: &mut Shard, snap: &Snapshot) {
     let _ = shard.apply_snapshot_in(&[SlotRange::ALL], snap);
-    let offset = repl.stream.backlog.lock().as_ref().map_or(0, |b| b.offset());
+    // The new stream starts one byte on: no follower's position lies in it, so each one
+    // is cut off and syncs again under the new id instead of reading on past the change.
+    let offset = repl.stream.backlog.lock().as_ref().map_or(0, |b| b.offset()) + 1;
     repl.reset_backlog(super::backlog::new_replid(), offset, shard);
 }
 

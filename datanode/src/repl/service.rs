@@ -21,8 +21,8 @@ use tonic::{Request, Response, Status, Streaming};
 use super::backlog::Record;
 use super::codec::{decode_context, decode_delta, decode_entries, encode_context, verify};
 use super::feed::{Events, follow_backlog, frame_of, send_resume, send_snapshot};
-use super::{protocol, role};
 use super::state::Role;
+use super::{protocol, role};
 use crate::keyspace::delta::Snapshot;
 use crate::keyspace::slot::SlotRange;
 use crate::server::{Server, now_ms};
@@ -99,10 +99,10 @@ impl Replication for ReplicationService {
         self.check_active_active()?;
         self.check_master()?;
         let ranges = parse_ranges(&req.ranges)?;
-        let ctx = decode_context(&req.context).map_err(bad_payload)?;
+        let applied = decode_context(&req.applied).map_err(bad_payload)?;
         let region = req.hello.as_ref().map_or(0, |h| h.region) as u8;
         let (tx, rx) = mpsc::channel(64);
-        tokio::spawn(feed_subscriber(self.server.clone(), ranges, ctx, region, tx));
+        tokio::spawn(feed_subscriber(self.server.clone(), ranges, applied, region, tx));
         Ok(Response::new(ReceiverStream::new(rx)))
     }
 
@@ -171,7 +171,8 @@ impl Replication for ReplicationService {
         self.check_master()?;
         let ranges = parse_ranges(&begin.ranges)?;
         let ctx = decode_context(&begin.context).map_err(bad_payload)?;
-        let snap = Snapshot { ctx, entries };
+        let applied = decode_context(&begin.applied).map_err(bad_payload)?;
+        let snap = Snapshot { ctx, applied, entries };
         if origin == self.server.repl.settings.region {
             let mut shard = self.server.shard.lock();
             shard.set_now(now_ms());
@@ -225,10 +226,11 @@ pub fn apply_snapshot(server: &Server, ranges: &[SlotRange], snap: &Snapshot, or
 
 pub fn status(server: &Server) -> NodeStatus {
     let (replid, replid2, offset, second) = server.repl.ids();
-    let (context, actor, region, digest, keys) = {
+    let (context, applied, actor, region, digest, keys) = {
         let shard = server.shard.lock();
         let id = shard.identity();
-        (encode_context(shard.context()), id.actor.to_string(), id.region, shard.digest(), shard.dbsize())
+        let ctx = encode_context(shard.context());
+        (ctx, encode_context(shard.applied()), id.actor.to_string(), id.region, shard.digest(), shard.dbsize())
     };
     let link = server.repl.link.lock().clone();
     let (role, master_addr) = match server.repl.role() {
@@ -249,6 +251,7 @@ pub fn status(server: &Server) -> NodeStatus {
         digest: digest.to_vec().into(),
         keys: keys as u64,
         active_active: server.repl.settings.active_active,
+        applied,
     }
 }
 

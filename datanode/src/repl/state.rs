@@ -78,7 +78,7 @@ impl Stream {
     pub fn append(&self, delta: &Delta, payload: Bytes, origin: u8) -> Option<Arc<Record>> {
         let mut guard = self.backlog.lock();
         let backlog = guard.as_mut()?;
-        let record = backlog.append(payload, delta.dots.clone(), delta.ctx.clone(), origin, now_us());
+        let record = backlog.append(payload, delta.minted, origin, now_us());
         self.offset.send_replace(record.end());
         Some(record)
     }
@@ -132,7 +132,7 @@ impl ReplState {
             return;
         }
         let offset = *self.stream.offset.borrow();
-        *guard = Some(Backlog::new(new_replid(), offset, shard.context_clone(), self.settings.backlog_size));
+        *guard = Some(Backlog::new(new_replid(), offset, shard.applied().clone(), self.settings.backlog_size));
         drop(guard);
         self.install_sink(shard);
     }
@@ -148,7 +148,7 @@ impl ReplState {
 
     /// Replaces the backlog (a replica after a full sync starts over at the master's offset).
     pub fn reset_backlog(&self, replid: String, offset: u64, shard: &Shard) {
-        let backlog = Backlog::new(replid, offset, shard.context_clone(), self.settings.backlog_size);
+        let backlog = Backlog::new(replid, offset, shard.applied().clone(), self.settings.backlog_size);
         *self.stream.backlog.lock() = Some(backlog);
         self.stream.offset.send_replace(offset);
     }

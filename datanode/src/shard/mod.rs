@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use bytes::Bytes;
 
 use crate::crdt::context::CausalContext;
-use crate::crdt::seen::Either;
 use crate::crdt::dot::{ActorId, Dot};
+use crate::crdt::seen::Either;
 use crate::crdt::tag::{Hlc, Tag};
 use crate::keyspace::Keyspace;
 use crate::keyspace::delta::Delta;
@@ -41,6 +41,10 @@ pub struct Shard {
     hlc: Hlc,
     id: Identity,
     counter: u64,
+    /// The last counter a committed delta covers: the next commit's range starts after it.
+    committed: u64,
+    /// The identities (minted ranges) of every delta joined here, local or remote.
+    applied: CausalContext,
     now_ms: u64,
     /// With no replicas and no peers every removal is at once seen by all: reset
     /// bookkeeping and losing concurrent atoms can be dropped as soon as they appear.
@@ -74,6 +78,8 @@ impl Shard {
             hlc: Hlc::default(),
             id,
             counter: 0,
+            committed: 0,
+            applied: CausalContext::new(),
             now_ms: 0,
             compact_eagerly: true,
             read_only: false,
@@ -116,6 +122,7 @@ impl Shard {
     pub fn set_actor(&mut self, actor: ActorId) {
         self.id.actor = actor;
         self.counter = 0;
+        self.committed = 0;
     }
 
     pub fn identity(&self) -> Identity {
@@ -242,6 +249,12 @@ impl Shard {
         if !orphans.is_empty() {
             self.drop_orphan_ttls(orphans, &mut delta);
         }
+        // Every counter minted since the last commit belongs to this one (a command that
+        // minted and then failed leaves its counter here too, so ranges never have gaps).
+        let minted = (self.id.actor, self.committed + 1, self.counter);
+        self.committed = self.counter;
+        self.note_applied(Some(minted));
+        delta.minted = Some(minted);
         self.stats.deltas_committed += 1;
         match &mut self.txn {
             Some(txn) => txn.absorb(delta),
@@ -328,7 +341,29 @@ impl Shard {
         }
         // A peer's delta already carries its own TTL removals.
         let _orphans = self.join_delta(delta);
+        self.note_applied(delta.minted);
+        if let Some(applied) = delta.applied.as_ref().filter(|_| delta.merge_ctx) {
+            self.applied.merge(applied);
+        }
         self.stats.deltas_applied += 1;
+    }
+
+    fn note_applied(&mut self, minted: Option<(ActorId, u64, u64)>) {
+        if let Some((actor, first, last)) = minted {
+            for c in first..=last {
+                self.applied.insert(Dot::new(actor, c));
+            }
+        }
+    }
+
+    /// The identities of every delta joined here.
+    pub fn applied(&self) -> &CausalContext {
+        &self.applied
+    }
+
+    /// Whether this shard has joined `delta` itself (not merely seen its dots).
+    pub fn has_applied(&self, minted: Option<(ActorId, u64, u64)>) -> bool {
+        minted.is_some_and(|(actor, first, last)| (first..=last).all(|c| self.applied.contains(&Dot::new(actor, c))))
     }
 
     /// Joins a delta into the state. Returns the keys it left with a TTL but no content.
@@ -353,7 +388,7 @@ impl Shard {
         for dot in delta.dots.iter() {
             self.ctx.insert(*dot);
         }
-        if let Some(extra) = &delta.ctx {
+        if let Some(extra) = delta.ctx.as_ref().filter(|_| delta.merge_ctx) {
             self.ctx.merge(extra);
         }
         self.write_seq += 1;

@@ -17,6 +17,13 @@ fn in_ranges(ranges: &[SlotRange], key: &[u8]) -> bool {
     ranges.iter().any(|r| r.contains(slot))
 }
 
+/// Every dot an entry holds, counters' included (`observed` leaves those out: a write does
+/// not remove increments). A receiver of the record holds these atoms, so it has seen them.
+fn every_dot(entry: &Entry, out: &mut Vec<crate::crdt::Dot>) {
+    let mut copy = entry.clone();
+    copy.for_each_tag_mut(&mut |t| out.push(t.dot));
+}
+
 fn all_slots(ranges: &[SlotRange]) -> bool {
     ranges.contains(&SlotRange::ALL)
 }
@@ -39,7 +46,7 @@ impl Shard {
                 .map(|(k, e)| (Bytes::copy_from_slice(k), e.clone()))
                 .collect()
         };
-        Snapshot { ctx: self.ctx.clone(), entries }
+        Snapshot { ctx: self.ctx.clone(), applied: self.applied.clone(), entries }
     }
 
     /// Joins a whole-state delta: what its side had seen and no longer holds goes here too.
@@ -71,6 +78,7 @@ impl Shard {
                 if let Some(b) = &before {
                     b.observed(&mut observed);
                 }
+                every_dot(&after, &mut observed);
                 record.put_new(key, after);
             }
         }
@@ -90,27 +98,24 @@ impl Shard {
                 if let Some(b) = &before {
                     b.observed(&mut observed);
                 }
-                after.observed(&mut observed);
+                every_dot(&after, &mut observed);
                 record.put_new(key.clone(), after);
             }
         }
         self.ctx.merge(&snap.ctx);
+        // Only a snapshot of every slot holds the whole effect of the deltas it applied.
+        if all_slots(ranges) {
+            self.applied.merge(&snap.applied);
+            record.applied = Some(Box::new(snap.applied.clone()));
+        }
         self.write_seq += 1;
         for (key, _) in &record.entries {
             self.touched(key);
         }
         record.observe(observed);
         record.ctx = Some(Box::new(snap.ctx.clone()));
+        record.merge_ctx = true;
         record
-    }
-
-    /// Whether this shard already holds everything `delta` brings: every dot it covers (and
-    /// the context it carries). The context only ever names applied dots, so then joining it
-    /// would change nothing.
-    pub fn has_seen(&self, delta: &Delta) -> bool {
-        !delta.dots.is_empty()
-            && delta.dots.iter().all(|d| self.ctx.contains(d))
-            && delta.ctx.as_deref().is_none_or(|c| self.ctx.includes(c))
     }
 
     /// The shard's context, for a subscriber or a status report.

@@ -102,7 +102,12 @@ fn check(w: &mut World, acks: &[Ack]) -> Result<(), String> {
     let first = digests[0].1;
     if let Some((node, _)) = digests.iter().find(|(_, d)| *d != first) {
         let groups: Vec<_> = digests.iter().map(|(n, d)| (n, d[0])).collect();
-        return Err(format!("digest of {node:?} differs from {:?}: {groups:?} {}\nlog: {:?}", digests[0].0, explain(w, *node), w.log));
+        return Err(format!(
+            "digest of {node:?} differs from {:?}: {groups:?} {}\nlog: {:?}",
+            digests[0].0,
+            explain(w, *node),
+            w.log
+        ));
     }
     // A write counted as lost must really be gone: no node has seen it.
     for a in acks.iter().filter(|a| a.lost) {
@@ -157,24 +162,35 @@ fn check(w: &mut World, acks: &[Ack]) -> Result<(), String> {
                             .ctr
                             .entries()
                             .iter()
-                            .map(|e| format!("actor {} epoch {} surviving {} reset {:?}", e.actor().0, e.epoch, e.surviving().int, e.reset))
+                            .map(|e| {
+                                format!(
+                                    "actor {} epoch {} surviving {} reset {:?}",
+                                    e.actor().0,
+                                    e.epoch,
+                                    e.surviving().int,
+                                    e.reset
+                                )
+                            })
                             .collect(),
                         _ => Vec::new(),
                     };
-                    return Err(format!("{at}: {key} is {got:?}, acknowledged increments sum to {want:?}; acked (kept, lost) per actor {per_actor:?}; state {state:?}"));
+                    return Err(format!(
+                        "{at}: {key} is {got:?}, acknowledged increments sum to {want:?}; acked (kept, lost) per actor {per_actor:?}; state {state:?}"
+                    ));
                 }
                 let key = format!("set:{k}");
                 let want = sets.get(&key).cloned().unwrap_or_default();
-                let got: BTreeSet<String> = match execute(&mut node.shard, vec![Bytes::from("SMEMBERS"), Bytes::from(key.clone())]) {
-                    Reply::Array(items) | Reply::Set(items) => items
-                        .into_iter()
-                        .filter_map(|i| match i {
-                            Reply::Bulk(b) => Some(String::from_utf8_lossy(&b).into_owned()),
-                            _ => None,
-                        })
-                        .collect(),
-                    other => return Err(format!("{at}: SMEMBERS {key} replied {other:?}")),
-                };
+                let got: BTreeSet<String> =
+                    match execute(&mut node.shard, vec![Bytes::from("SMEMBERS"), Bytes::from(key.clone())]) {
+                        Reply::Array(items) | Reply::Set(items) => items
+                            .into_iter()
+                            .filter_map(|i| match i {
+                                Reply::Bulk(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+                                _ => None,
+                            })
+                            .collect(),
+                        other => return Err(format!("{at}: SMEMBERS {key} replied {other:?}")),
+                    };
                 if got != want {
                     let missing: Vec<_> = want.difference(&got).collect();
                     let extra: Vec<_> = got.difference(&want).collect();
@@ -192,7 +208,11 @@ fn explain(w: &World, node: (u8, usize)) -> String {
     let b = &w.regions[(node.0 - 1) as usize].nodes[node.1].shard;
     let mut out = String::new();
     if a.context() != b.context() {
-        out += &format!("contexts differ: a⊇b {}, b⊇a {}; ", a.context().includes(b.context()), b.context().includes(a.context()));
+        out += &format!(
+            "contexts differ: a⊇b {}, b⊇a {}; ",
+            a.context().includes(b.context()),
+            b.context().includes(a.context())
+        );
         let (va, vb) = (a.context().version_vector(), b.context().version_vector());
         for (actor, max) in va {
             let other = vb.get(actor).copied().unwrap_or(0);
@@ -202,7 +222,8 @@ fn explain(w: &World, node: (u8, usize)) -> String {
         }
         out += &format!("clouds a {:?} b {:?}; ", a.context().cloud(), b.context().cloud());
     }
-    let keys: BTreeSet<Vec<u8>> = a.keyspace().keys().into_iter().chain(b.keyspace().keys()).map(|k| k.to_vec()).collect();
+    let keys: BTreeSet<Vec<u8>> =
+        a.keyspace().keys().into_iter().chain(b.keyspace().keys()).map(|k| k.to_vec()).collect();
     for k in keys {
         let (ea, eb) = (a.keyspace().get(&k), b.keyspace().get(&k));
         if key_digest(&k, ea) != key_digest(&k, eb) {
@@ -239,6 +260,8 @@ fn replication_converges_with_every_acknowledged_write_under_faults() {
             Err(e) => panic!("seed {seed} failed (replay with SIM_SEED={seed}): {e}"),
         }
     }
-    eprintln!("simulation: {acked} acknowledged writes checked, {lost} lost with a crashed node, {full} cross-region full syncs");
+    eprintln!(
+        "simulation: {acked} acknowledged writes checked, {lost} lost with a crashed node, {full} cross-region full syncs"
+    );
     assert!(acked > 0);
 }

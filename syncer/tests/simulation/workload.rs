@@ -107,7 +107,11 @@ pub fn write(world: &mut World, acks: &mut Vec<Ack>, r: usize, step: u64) {
         return;
     }
     let records = node.repl.stream.backlog.lock().as_ref().and_then(|b| b.read(before, 16)).unwrap_or_default();
-    let dots: Vec<Dot> = records.iter().flat_map(|r| r.dots.iter().copied()).collect();
+    let dots: Vec<Dot> = records
+        .iter()
+        .filter_map(|r| meridian_datanode::repl::codec::decode_delta(&r.payload).ok())
+        .flat_map(|d| d.dots.iter().copied().collect::<Vec<_>>())
+        .collect();
     assert!(
         !dots.is_empty(),
         "an acknowledged write left no record: {cmd:?} -> {reply:?} on region index {r} node {target} (master {}, isolated {isolated:?}), before {before}, read-only {}, log {:?}, backlog {:?}",
@@ -115,7 +119,7 @@ pub fn write(world: &mut World, acks: &mut Vec<Ack>, r: usize, step: u64) {
         world.regions[r].nodes[target].shard.is_read_only(),
         &world.log[world.log.len().saturating_sub(8)..],
         world.regions[r].nodes[target].repl.stream.backlog.lock().as_ref().map(|b| (b.first_offset(), b.offset())),
-    ) ;
+    );
     let _ = &world.log;
     acks.push(Ack { key, kind, dots, lost: false, lost_at: None, node: (r, target) });
 }
@@ -126,7 +130,11 @@ pub fn mark_lost(world: &World, acks: &mut [Ack], r: usize, node: usize) {
     for a in acks.iter_mut().filter(|a| !a.lost) {
         if !world.survives_elsewhere(r, node, &a.dots) {
             a.lost = true;
-            a.lost_at = Some(format!("crash of region index {r} node {node}; written on {:?}; log len {}", a.node, world.log.len()));
+            a.lost_at = Some(format!(
+                "crash of region index {r} node {node}; written on {:?}; log len {}",
+                a.node,
+                world.log.len()
+            ));
         }
     }
 }

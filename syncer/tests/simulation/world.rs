@@ -85,8 +85,18 @@ impl World {
         for id in 1..=regions {
             let master = node(id, w.actor(), 1);
             let mut replica = node(id, w.actor(), 1);
-            replica.repl.demote(&mut replica.shard, Role::Replica { master: String::new(), resp_host: String::new(), resp_port: 0 });
-            let region = Region { id, full_from: Vec::new(), nodes: vec![master, replica], master: 0, syncer_up: true, subs: HashMap::new() };
+            replica.repl.demote(
+                &mut replica.shard,
+                Role::Replica { master: String::new(), resp_host: String::new(), resp_port: 0 },
+            );
+            let region = Region {
+                id,
+                full_from: Vec::new(),
+                nodes: vec![master, replica],
+                master: 0,
+                syncer_up: true,
+                subs: HashMap::new(),
+            };
             w.regions.push(region);
         }
         w
@@ -122,7 +132,7 @@ impl World {
         }
         let (master, replica) = pair(&mut region.nodes, m, rep);
         if replica.session.is_none() {
-            match protocol::hand_over(&replica.repl, &replica.shard, master.shard.context()) {
+            match protocol::hand_over(&replica.repl, &replica.shard, master.shard.applied()) {
                 None => {}
                 Some(HandOver::Deltas(deltas)) => {
                     protocol::apply_peer_deltas(&master.repl, &mut master.shard, &deltas);
@@ -162,8 +172,15 @@ impl World {
         };
         for rec in records {
             let Ok(delta) = decode_delta(&rec.payload) else { panic!("the master's own record does not decode") };
-            if protocol::replica_apply(&replica.repl, &mut replica.shard, rec.offset, &delta, rec.payload.clone(), rec.origin)
-                .is_err()
+            if protocol::replica_apply(
+                &replica.repl,
+                &mut replica.shard,
+                rec.offset,
+                &delta,
+                rec.payload.clone(),
+                rec.origin,
+            )
+            .is_err()
             {
                 replica.session = None;
                 return;
@@ -192,7 +209,7 @@ impl World {
         if !self.regions[r].subs.contains_key(&p) {
             let full = self.regions[r].full_from.contains(&p);
             self.regions[r].full_from.retain(|x| *x != p);
-            let ctx = if full { CausalContext::new() } else { self.master(r).shard.context().clone() };
+            let ctx = if full { CausalContext::new() } else { self.master(r).shard.applied().clone() };
             let peer = self.master(p);
             let Some(start) = protocol::start_subscriber(&peer.repl, &mut peer.shard, &ctx, &[SlotRange::ALL]) else {
                 return;
@@ -246,7 +263,9 @@ impl World {
         let was_master = which == region.master;
         let incarnation = region.nodes[which].incarnation + 1;
         let mut fresh = node(region.id, actor, incarnation);
-        fresh.repl.demote(&mut fresh.shard, Role::Replica { master: String::new(), resp_host: String::new(), resp_port: 0 });
+        fresh
+            .repl
+            .demote(&mut fresh.shard, Role::Replica { master: String::new(), resp_host: String::new(), resp_port: 0 });
         region.nodes[which] = fresh;
         if was_master {
             let other = 1 - which;
@@ -304,7 +323,9 @@ impl World {
             for r in 0..self.regions.len() {
                 for p in 0..self.regions.len() {
                     let (mr, mp) = (&self.regions[r], &self.regions[p]);
-                    if r != p && protocol::lacks(mr.nodes[mr.master].shard.context(), mp.nodes[mp.master].shard.context()) {
+                    if r != p
+                        && protocol::lacks(mr.nodes[mr.master].shard.context(), mp.nodes[mp.master].shard.context())
+                    {
                         gaps.push((r, p));
                     }
                 }
@@ -370,7 +391,10 @@ impl World {
     }
 
     pub fn digests(&self) -> Vec<((u8, usize), [u8; 32])> {
-        self.regions.iter().flat_map(|r| r.nodes.iter().enumerate().map(move |(i, n)| ((r.id, i), n.shard.digest()))).collect()
+        self.regions
+            .iter()
+            .flat_map(|r| r.nodes.iter().enumerate().map(move |(i, n)| ((r.id, i), n.shard.digest())))
+            .collect()
     }
 
     /// Whether any node other than (r, which) has seen every dot of `dots`.
