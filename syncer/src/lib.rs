@@ -3,6 +3,7 @@
 //! by slot (`route`), and reports per-peer sync state (`status`, `http`).
 
 pub mod config;
+pub mod gap;
 pub mod http;
 pub mod lag;
 pub mod local;
@@ -22,11 +23,13 @@ pub struct Syncer {
     pub local: Local,
     pub peers: Peers,
     pub lag: lag::Lag,
+    /// Per peer region, the local ranges to ask in full at the next subscription.
+    pub full_next: parking_lot::Mutex<std::collections::HashMap<u8, Vec<meridian_datanode::keyspace::slot::SlotRange>>>,
 }
 
 impl Syncer {
     pub fn new(local: Local, peers: &[PeerRegion]) -> Arc<Syncer> {
-        let syncer = Syncer { local, peers: Peers::default(), lag: lag::Lag::default() };
+        let syncer = Syncer { local, peers: Peers::default(), lag: lag::Lag::default(), full_next: Default::default() };
         for p in peers {
             syncer.peers.add(p.region, p.addr.clone());
         }

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use meridian_datanode::keyspace::slot::SlotRange;
 use meridian_datanode::repl::backoff::Backoff;
-use meridian_datanode::repl::codec::{crc, decode_delta, decode_entries, encode_delta, encode_entries, verify};
+use meridian_datanode::repl::codec::{
+    crc, decode_context, decode_delta, decode_entries, encode_delta, encode_entries, verify,
+};
 use meridian_datanode::repl::service::parse_ranges;
 use meridian_datanode::server::{now_ms, now_us};
 use meridian_proto::peer_client::PeerClient;
@@ -29,6 +31,7 @@ use tonic::transport::Endpoint;
 
 use crate::Syncer;
 use crate::config::PeerRegion;
+use crate::gap::GapCheck;
 use crate::route::{intersect, split_delta, split_entries};
 use crate::status::State;
 
@@ -69,6 +72,7 @@ async fn pull_once(syncer: &Arc<Syncer>, peer: &PeerRegion) -> Result<(), String
     let mut generation = local.generation();
     generation.borrow_and_update();
     let mut contexts = Vec::new();
+    let full = syncer.full_next.lock().remove(&peer.region).unwrap_or_default();
     for (i, shard) in local.shards.iter().enumerate() {
         let mut master = local.master(i).await?;
         let status = master.client.status(StatusRequest { hello: Some(local.hello()) }).await.map_err(|e| {
@@ -76,7 +80,8 @@ async fn pull_once(syncer: &Arc<Syncer>, peer: &PeerRegion) -> Result<(), String
             format!("local master {}: {}", master.addr, e.message())
         })?;
         let range = WireRange { start: u32::from(shard.range.start), end: u32::from(shard.range.end) };
-        contexts.push(RangeContext { range: Some(range), applied: status.into_inner().applied });
+        let full = full.contains(&shard.range);
+        contexts.push(RangeContext { range: Some(range), applied: status.into_inner().applied, full });
     }
     let endpoint = Endpoint::from_shared(format!("http://{}", peer.addr))
         .map_err(|e| e.to_string())?
@@ -99,11 +104,25 @@ async fn pull_once(syncer: &Arc<Syncer>, peer: &PeerRegion) -> Result<(), String
     let mut pending: HashMap<u32, Pending> = HashMap::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut behind: HashMap<u32, u64> = HashMap::new();
+    let mut gap_check = GapCheck::default();
+    let mut ticks = 0u64;
+    let mut idle_since_check = true;
     loop {
         let first = tokio::select! {
             e = events.next() => e,
             _ = generation.changed() => return Err("a local master changed; subscribing again with its context".into()),
-            _ = tick.tick() => continue,
+            _ = tick.tick() => {
+                ticks += 1;
+                let caught_up = pending.is_empty() && behind.values().all(|b| *b == 0);
+                idle_since_check &= caught_up;
+                if ticks % GAP_CHECK_TICKS == 0 {
+                    if idle_since_check {
+                        check_gaps(syncer, peer, &mut client, &mut gap_check).await?;
+                    }
+                    idle_since_check = true;
+                }
+                continue;
+            }
         };
         let Some(first) = first else { return Ok(()) };
         // Take whatever else already arrived, to apply deltas in batches.
@@ -177,6 +196,46 @@ async fn pull_once(syncer: &Arc<Syncer>, peer: &PeerRegion) -> Result<(), String
         });
         syncer.lag.record(now_us(), &appended);
     }
+}
+
+/// Seconds between anti-entropy checks.
+const GAP_CHECK_TICKS: u64 = 10;
+
+/// Compares the peer's contexts with the local masters' and ends the subscription (asking
+/// the gapped ranges in full next time) when a gap outlived one check.
+async fn check_gaps(
+    syncer: &Syncer,
+    peer: &PeerRegion,
+    client: &mut PeerClient<tonic::transport::Channel>,
+    gaps: &mut GapCheck,
+) -> Result<(), String> {
+    let local = &syncer.local;
+    let reply = client
+        .status(meridian_proto::PeerStatusRequest { hello: Some(local.hello()) })
+        .await
+        .map_err(|e| e.message().to_string())?
+        .into_inner();
+    let theirs = parse_ranges(&reply.ranges)
+        .map_err(|e| e.message().to_string())?
+        .into_iter()
+        .zip(reply.contexts.iter().map(|c| decode_context(c)))
+        .filter_map(|(r, c)| Some((r, c.ok()?)))
+        .collect();
+    let mut mine = Vec::new();
+    for (i, shard) in local.shards.iter().enumerate() {
+        let mut master = local.master(i).await?;
+        let status = master.client.status(StatusRequest { hello: Some(local.hello()) }).await;
+        let Ok(status) = status else { continue };
+        if let Ok(ctx) = decode_context(&status.into_inner().context) {
+            mine.push((shard.range, ctx));
+        }
+    }
+    let found = gaps.check(theirs, &mine);
+    if found.is_empty() {
+        return Ok(());
+    }
+    syncer.full_next.lock().insert(peer.region, found.clone());
+    Err(format!("anti-entropy: slots {found:?} lack what the peer had seen; syncing them in full"))
 }
 
 /// The next event if one is ready now, without waiting.

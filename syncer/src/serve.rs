@@ -62,8 +62,14 @@ impl Peer for PeerService {
             for (i, shard) in local.shards.iter().enumerate() {
                 for w in &wanted {
                     if let Some(range) = intersect(*w, shard.range) {
-                        let forward =
-                            forward(self.syncer.clone(), i, range, rc.applied.clone(), subscriber, tx.clone());
+                        let forward = forward(
+                            self.syncer.clone(),
+                            i,
+                            range,
+                            (rc.applied.clone(), rc.full),
+                            subscriber,
+                            tx.clone(),
+                        );
                         tokio::spawn(forward);
                     }
                 }
@@ -78,13 +84,15 @@ impl Peer for PeerService {
             return Err(Status::failed_precondition(why));
         }
         let local = &self.syncer.local;
-        let mut digests = Vec::new();
-        for i in 0..local.shards.len() {
+        let (mut digests, mut ranges, mut contexts) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, shard) in local.shards.iter().enumerate() {
             let mut m = local.master(i).await.map_err(Status::unavailable)?;
             let s = m.client.status(StatusRequest { hello: Some(local.hello()) }).await?.into_inner();
             digests.push(s.digest);
+            contexts.push(s.context);
+            ranges.push(WireRange { start: u32::from(shard.range.start), end: u32::from(shard.range.end) });
         }
-        Ok(Response::new(PeerStatusReply { region: u32::from(local.region), digests }))
+        Ok(Response::new(PeerStatusReply { region: u32::from(local.region), digests, ranges, contexts }))
     }
 }
 
@@ -94,7 +102,7 @@ async fn forward(
     syncer: Arc<Syncer>,
     shard: usize,
     range: SlotRange,
-    applied: bytes::Bytes,
+    (applied, full): (bytes::Bytes, bool),
     subscriber: u8,
     tx: Events,
 ) {
@@ -112,7 +120,7 @@ async fn forward(
     };
     let mut client = master.client.clone();
     // The local master filters by the subscriber's region, so it must hear that region.
-    let request = SubscribeRequest { hello: Some(Hello::new(&local.database_id, subscriber)), ranges, applied };
+    let request = SubscribeRequest { hello: Some(Hello::new(&local.database_id, subscriber)), ranges, applied, full };
     let mut events = match client.subscribe(request).await {
         Ok(r) => r.into_inner(),
         Err(e) => {

@@ -50,11 +50,12 @@ pub fn start_subscriber(
     shard: &mut Shard,
     applied: &CausalContext,
     ranges: &[SlotRange],
+    full: bool,
 ) -> Option<Start> {
     repl.ensure_backlog(shard);
     let guard = repl.stream.backlog.lock();
     let b = guard.as_ref()?;
-    Some(if b.covers(applied) {
+    Some(if !full && b.covers(applied) {
         Start { replid: b.replid.clone(), offset: b.first_offset(), snapshot: None, live_from: b.offset() }
     } else {
         Start {

@@ -102,7 +102,7 @@ impl Replication for ReplicationService {
         let applied = decode_context(&req.applied).map_err(bad_payload)?;
         let region = req.hello.as_ref().map_or(0, |h| h.region) as u8;
         let (tx, rx) = mpsc::channel(64);
-        tokio::spawn(feed_subscriber(self.server.clone(), ranges, applied, region, tx));
+        tokio::spawn(feed_subscriber(self.server.clone(), ranges, applied, region, req.full, tx));
         Ok(Response::new(ReceiverStream::new(rx)))
     }
 
@@ -278,9 +278,10 @@ async fn feed_subscriber(
     ranges: Vec<SlotRange>,
     ctx: crate::crdt::CausalContext,
     region: u8,
+    full: bool,
     tx: Events,
 ) {
-    let start = protocol::start_subscriber(&server.repl, &mut server.shard.lock(), &ctx, &ranges);
+    let start = protocol::start_subscriber(&server.repl, &mut server.shard.lock(), &ctx, &ranges, full);
     let Some(protocol::Start { replid, offset: pos, snapshot, live_from }) = start else { return };
     let id = server.repl.add_follower("syncer", format!("region {region}"), pos);
     let sent = match snapshot {

@@ -4,7 +4,7 @@
 //! every node holds the same state and every acknowledged write that any surviving node had
 //! seen is there exactly once.
 //!
-//! `SIM_SEEDS=n` runs n seeds (default 30); `SIM_SEED=s` replays one; a failure prints its seed.
+//! `SIM_SEEDS=n` runs n seeds (default 100); `SIM_SEED=s` replays one; a failure prints its seed.
 
 // A test binary: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
@@ -245,7 +245,7 @@ fn replication_converges_with_every_acknowledged_write_under_faults() {
     let seeds: Vec<u64> = match std::env::var("SIM_SEED").ok().and_then(|s| s.parse().ok()) {
         Some(s) => vec![s],
         None => {
-            let n = std::env::var("SIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(30);
+            let n = std::env::var("SIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
             (1..=n).collect()
         }
     };

@@ -209,9 +209,10 @@ impl World {
         if !self.regions[r].subs.contains_key(&p) {
             let full = self.regions[r].full_from.contains(&p);
             self.regions[r].full_from.retain(|x| *x != p);
-            let ctx = if full { CausalContext::new() } else { self.master(r).shard.applied().clone() };
+            let ctx = self.master(r).shard.applied().clone();
             let peer = self.master(p);
-            let Some(start) = protocol::start_subscriber(&peer.repl, &mut peer.shard, &ctx, &[SlotRange::ALL]) else {
+            let Some(start) = protocol::start_subscriber(&peer.repl, &mut peer.shard, &ctx, &[SlotRange::ALL], full)
+            else {
                 return;
             };
             if let Some(snap) = &start.snapshot {
