@@ -190,7 +190,14 @@ async fn serve_replication(
     listener: TcpListener,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    // Deltas are small and latency is the point: no Nagle delay on replication links.
+    let incoming = match tonic::transport::server::TcpIncoming::from_listener(listener, true, None) {
+        Ok(i) => i,
+        Err(e) => {
+            tracing::error!(error = %e, "replication listener");
+            return;
+        }
+    };
     let service = ReplicationServer::new(ReplicationService::new(server))
         .max_decoding_message_size(64 << 20)
         .accept_compressed(CompressionEncoding::Gzip)

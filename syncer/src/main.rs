@@ -68,7 +68,9 @@ fn main() -> anyhow::Result<()> {
             }
         });
         tracing::info!(region = cli.region, listen = %cli.listen, http = %cli.http, "meridian-syncer ready");
-        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+        // Deltas are small and latency is the point: no Nagle delay on peer links.
+        let incoming = tonic::transport::server::TcpIncoming::from_listener(listener, true, None)
+            .map_err(|e| anyhow::anyhow!("peer listener: {e}"))?;
         tonic::transport::Server::builder()
             .add_service(service)
             .serve_with_incoming_shutdown(incoming, shutdown_signal())
