@@ -122,13 +122,7 @@ fn topology(config: &Config, port: u16) -> anyhow::Result<Topology> {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    if cli.log_json {
-        tracing_subscriber::fmt().json().with_env_filter(filter).init();
-    } else {
-        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-        tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).init();
-    }
+    meridian_datanode::process::init_logging(cli.log_json);
     let config = load_config(&cli)?;
     // Each client is a socket: raise the open-file limit as far as allowed, as Redis does,
     // so `maxclients` is not silently capped by a default soft limit of 1024.
@@ -177,7 +171,7 @@ fn main() -> anyhow::Result<()> {
         tracing::info!(%addr, %repl_addr, region = cli.region, %actor, "meridian-datanode ready to accept connections");
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let grpc = tokio::spawn(serve_replication(server.clone(), repl_listener, stop_rx));
-        server::run(listener, server, shutdown_signal()).await;
+        server::run(listener, server, meridian_datanode::process::shutdown_signal()).await;
         let _ = stop_tx.send(true);
         let _ = grpc.await;
         Ok(())
@@ -210,28 +204,5 @@ async fn serve_replication(
         .await;
     if let Err(e) = result {
         tracing::error!(error = %e, "replication service stopped");
-    }
-}
-
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
     }
 }

@@ -36,8 +36,8 @@ pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(thiserror::Error)]
 pub enum Error {
     #[error(
-        "{} not found: run `cargo build -p meridian-datanode` (same profile as the tests) first, \
-         or set MERIDIAN_DATANODE_BIN",
+        "{} not found: run `cargo build --workspace --bins` (same profile as the tests) first, \
+         or set MERIDIAN_DATANODE_BIN / MERIDIAN_SYNCER_BIN",
         path.display()
     )]
     DatanodeMissing { path: PathBuf },

@@ -162,21 +162,7 @@ pub fn wait_ready(port: u16) -> Result<()> {
 /// Where the datanode binary is: `MERIDIAN_DATANODE_BIN`, or next to this test executable's
 /// profile directory (`target/<profile>/deps/..`), or `<workspace>/target/debug`.
 pub fn datanode_binary() -> Result<PathBuf> {
-    if let Some(path) = std::env::var_os("MERIDIAN_DATANODE_BIN") {
-        let path = PathBuf::from(path);
-        return if path.is_file() { Ok(path) } else { Err(Error::DatanodeMissing { path }) };
-    }
-    let name = format!("meridian-datanode{}", std::env::consts::EXE_SUFFIX);
-    let beside_tests = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().and_then(Path::parent).map(|profile| profile.join(&name)));
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target").join("debug").join(&name);
-    for candidate in beside_tests.iter().chain([&workspace]) {
-        if candidate.is_file() {
-            return Ok(candidate.clone());
-        }
-    }
-    Err(Error::DatanodeMissing { path: beside_tests.unwrap_or(workspace) })
+    workspace_binary("meridian-datanode")
 }
 
 /// Starts `meridian-datanode --port <free> --bind 127.0.0.1` and waits until it answers PING.

@@ -37,13 +37,7 @@ struct Cli {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    if cli.log_json {
-        tracing_subscriber::fmt().json().with_env_filter(filter).init();
-    } else {
-        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-        tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).init();
-    }
+    meridian_datanode::process::init_logging(cli.log_json);
     let shards = cli.shards.iter().map(|s| parse_shard(s)).collect::<Result<Vec<_>, _>>()?;
     let shards = check_shards(shards)?;
     let peers = cli.peers.iter().map(|p| parse_peer(p)).collect::<Result<Vec<_>, _>>()?;
@@ -73,23 +67,11 @@ fn main() -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("peer listener: {e}"))?;
         tonic::transport::Server::builder()
             .add_service(service)
-            .serve_with_incoming_shutdown(incoming, shutdown_signal())
+            .serve_with_incoming_shutdown(incoming, meridian_datanode::process::shutdown_signal())
             .await?;
         for t in tasks {
             t.abort();
         }
         Ok(())
     })
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else {
-        let _ = ctrl_c.await;
-        return;
-    };
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term.recv() => {}
-    }
 }
