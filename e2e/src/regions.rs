@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::process::{Process, answers_ping, free_port_pair, listening, workspace_binary};
 use crate::proxy::FaultProxy;
+use crate::region::{shard_map, slot_range};
 use crate::{Error, Result, free_port};
 
 pub struct Node {
@@ -30,23 +31,22 @@ pub struct Regions {
 }
 
 fn slot_ranges(shards: usize) -> Vec<(u16, u16)> {
-    let per = 16384 / shards;
-    (0..shards)
-        .map(|i| {
-            let start = (i * per) as u16;
-            let end = if i + 1 == shards { 16383 } else { ((i + 1) * per - 1) as u16 };
-            (start, end)
-        })
-        .collect()
+    (0..shards).map(|i| slot_range(i, shards)).collect()
 }
 
 impl Regions {
     /// Starts `regions` regions, each with `shards` shards of one master and `replicas`
     /// replicas, and a syncer peering with every other region through a proxy.
     pub fn start(regions: u8, shards: usize, replicas: usize) -> Result<Regions> {
+        Regions::start_layout(&vec![shards; regions as usize], replicas)
+    }
+
+    /// Like `start`, with `layout[i]` shards in region `i + 1`: regions may split the slots
+    /// differently, and the syncers route by slot.
+    pub fn start_layout(layout: &[usize], replicas: usize) -> Result<Regions> {
         let database_id = format!("e2e-{}", std::process::id());
         let mut out = Regions { database_id, regions: Vec::new() };
-        for id in 1..=regions {
+        for (id, shards) in (1..).zip(layout.iter().copied()) {
             let mut region = RegionProcs {
                 id,
                 shards: Vec::new(),
@@ -65,7 +65,7 @@ impl Regions {
             out.regions.push(region);
         }
         for r in 0..out.regions.len() {
-            for s in 0..shards {
+            for s in 0..out.regions[r].shards.len() {
                 out.start_node(r, s, 0, None)?;
                 let master = out.regions[r].shards[s][0].port;
                 for n in 1..=replicas {
@@ -112,6 +112,12 @@ impl Regions {
             args.push("--replicaof".into());
             args.push(format!("127.0.0.1 {m}"));
         }
+        let shards = &self.regions[r].shards;
+        if shards.len() > 1 {
+            let ports: Vec<Vec<u16>> = shards.iter().map(|nodes| nodes.iter().map(|n| n.port).collect()).collect();
+            args.push("--shard-map".into());
+            args.push(shard_map(&ports));
+        }
         let name = format!("datanode-r{id}-s{s}-n{n}");
         let process = Process::spawn_until(&name, &bin, args, port, || answers_ping(port))?;
         self.regions[r].shards[s][n].process = Some(process);
@@ -148,6 +154,13 @@ impl Regions {
         let p = Process::spawn_until(&name, &bin, args, listen, || listening(listen) && listening(http))?;
         region.syncer = Some(p);
         Ok(())
+    }
+
+    /// The RESP port of the master (as started) of the shard owning `slot` in region index `r`.
+    pub fn owner(&self, r: usize, slot: u16) -> u16 {
+        let n = self.regions[r].shards.len();
+        let s = (0..n).find(|&i| slot <= slot_range(i, n).1).unwrap_or(0);
+        self.port(r, s, 0)
     }
 
     /// The RESP port of the node that was started as master of shard `s` in region index `r`.

@@ -7,6 +7,7 @@
 mod bad_input;
 mod failover;
 mod faults;
+mod layouts;
 mod seed;
 
 use std::time::Duration;
