@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,6 +14,8 @@ pub struct FaultProxy {
     cut: Arc<AtomicBool>,
     live: Arc<Mutex<Vec<TcpStream>>>,
     stop: Arc<AtomicBool>,
+    /// Bytes the target has sent back through the proxy, so tests can see what is on the wire.
+    received: Arc<AtomicU64>,
 }
 
 impl FaultProxy {
@@ -27,8 +29,10 @@ impl FaultProxy {
             cut: Arc::new(AtomicBool::new(false)),
             live: Arc::new(Mutex::new(Vec::new())),
             stop: Arc::new(AtomicBool::new(false)),
+            received: Arc::new(AtomicU64::new(0)),
         };
         let (cut, live, stop) = (proxy.cut.clone(), proxy.live.clone(), proxy.stop.clone());
+        let received = proxy.received.clone();
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 match listener.accept() {
@@ -47,8 +51,8 @@ impl FaultProxy {
                                 l.push(s2);
                             }
                         }
-                        pipe(&client, &server);
-                        pipe(&server, &client);
+                        pipe(&client, &server, None);
+                        pipe(&server, &client, Some(received.clone()));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
@@ -59,6 +63,11 @@ impl FaultProxy {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Bytes received from the target so far, over every connection.
+    pub fn received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
     }
 
     /// Closes every connection through the proxy and refuses new ones until `restore`.
@@ -83,8 +92,8 @@ impl Drop for FaultProxy {
     }
 }
 
-/// Copies `from` to `to` on a thread until either side closes.
-fn pipe(from: &TcpStream, to: &TcpStream) {
+/// Copies `from` to `to` on a thread until either side closes, counting into `count`.
+fn pipe(from: &TcpStream, to: &TcpStream, count: Option<Arc<AtomicU64>>) {
     let (Ok(mut from), Ok(mut to)) = (from.try_clone(), to.try_clone()) else { return };
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 64 * 1024];
@@ -92,6 +101,9 @@ fn pipe(from: &TcpStream, to: &TcpStream) {
             match from.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
+                    if let Some(c) = &count {
+                        c.fetch_add(n as u64, Ordering::Relaxed);
+                    }
                     if to.write_all(&buf[..n]).is_err() {
                         break;
                     }

@@ -23,6 +23,8 @@ pub struct RegionProcs {
     pub syncer: Option<Process>,
     /// Proxies this region's syncer dials to reach each peer: (peer region, proxy).
     pub links: Vec<(u8, FaultProxy)>,
+    /// Extra flags for this region's syncer, used from its next (re)start.
+    pub syncer_args: Vec<String>,
 }
 
 pub struct Regions {
@@ -54,6 +56,7 @@ impl Regions {
                 http_port: free_port()?,
                 syncer: None,
                 links: Vec::new(),
+                syncer_args: Vec::new(),
             };
             for _ in 0..shards {
                 let mut nodes = Vec::new();
@@ -149,6 +152,7 @@ impl Regions {
             args.push("--peer".into());
             args.push(format!("{peer}=127.0.0.1:{}", proxy.port()));
         }
+        args.extend(region.syncer_args.iter().cloned());
         let (listen, http) = (region.syncer_port, region.http_port);
         let name = format!("syncer-r{}", region.id);
         let p = Process::spawn_until(&name, &bin, args, listen, || listening(listen) && listening(http))?;

@@ -17,6 +17,27 @@ pub struct PeerRegion {
     pub addr: String,
 }
 
+/// How the cross-region streams are compressed. Off by default: tonic compresses each
+/// message on its own, and a stream of one-delta messages gains little for the CPU it costs
+/// the sending region; worth turning on for slow or paid-for links.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Compression {
+    #[default]
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    pub fn encoding(self) -> Option<tonic::codec::CompressionEncoding> {
+        match self {
+            Compression::None => None,
+            Compression::Gzip => Some(tonic::codec::CompressionEncoding::Gzip),
+            Compression::Zstd => Some(tonic::codec::CompressionEncoding::Zstd),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("bad shard {0:?}: expected START-END=host:port[,host:port...]")]

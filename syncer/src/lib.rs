@@ -15,7 +15,7 @@ pub mod status;
 use std::sync::Arc;
 use std::time::Duration;
 
-use config::PeerRegion;
+use config::{Compression, PeerRegion};
 use local::Local;
 use status::Peers;
 
@@ -25,11 +25,19 @@ pub struct Syncer {
     pub lag: lag::Lag,
     /// Per peer region, the local ranges to ask in full at the next subscription.
     pub full_next: parking_lot::Mutex<std::collections::HashMap<u8, Vec<meridian_datanode::keyspace::slot::SlotRange>>>,
+    /// What this syncer asks its peers to compress their streams with.
+    pub compression: Compression,
 }
 
 impl Syncer {
-    pub fn new(local: Local, peers: &[PeerRegion]) -> Arc<Syncer> {
-        let syncer = Syncer { local, peers: Peers::default(), lag: lag::Lag::default(), full_next: Default::default() };
+    pub fn new(local: Local, peers: &[PeerRegion], compression: Compression) -> Arc<Syncer> {
+        let syncer = Syncer {
+            local,
+            peers: Peers::default(),
+            lag: lag::Lag::default(),
+            full_next: Default::default(),
+            compression,
+        };
         for p in peers {
             syncer.peers.add(p.region, p.addr.clone());
         }

@@ -8,7 +8,6 @@ use meridian_datanode::keyspace::slot::SlotRange;
 use meridian_proto::replication_client::ReplicationClient;
 use meridian_proto::{Hello, Role, StatusRequest};
 use parking_lot::Mutex;
-use tonic::codec::CompressionEncoding;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::config::LocalShard;
@@ -18,7 +17,9 @@ use crate::config::LocalShard;
 pub struct Master {
     pub addr: String,
     pub client: ReplicationClient<Channel>,
-    /// Changes when the master changes, or the same node restarts or is promoted.
+    /// The node's address and incarnation (actor): changes when another node becomes master,
+    /// or the same node restarts or is promoted. Not the replication id, which a master mints
+    /// again on its own (e.g. when its first replica attaches) without anything to resync.
     pub identity: String,
 }
 
@@ -66,10 +67,9 @@ impl Local {
             .map_err(|e| format!("bad node address {addr}: {e}"))?
             .connect_timeout(std::time::Duration::from_secs(2))
             .tcp_nodelay(true);
-        let client = ReplicationClient::new(endpoint.connect_lazy())
-            .max_decoding_message_size(64 << 20)
-            .send_compressed(CompressionEncoding::Gzip)
-            .accept_compressed(CompressionEncoding::Gzip);
+        // In-region links are short and busy: compression would cost the master CPU per delta
+        // for bandwidth nobody is short of.
+        let client = ReplicationClient::new(endpoint.connect_lazy()).max_decoding_message_size(64 << 20);
         channels.insert(addr.to_string(), client.clone());
         Ok(client)
     }
@@ -96,7 +96,7 @@ impl Local {
                 Ok(s) => {
                     let s = s.into_inner();
                     if s.role == Role::Master as i32 {
-                        let identity = format!("{addr}/{}/{}", s.actor, s.replid);
+                        let identity = format!("{addr}/{}", s.actor);
                         return Ok(Master { addr: addr.clone(), client, identity });
                     }
                 }
@@ -115,21 +115,23 @@ impl Local {
         }
     }
 
-    /// Looks for master changes; bumps the generation when one happened.
+    /// Looks for master changes; bumps the generation when one happened. A node that does not
+    /// answer is no change by itself: subscriptions to it fail and `forget` it on their own,
+    /// and a slow answer must not restart every healthy peer stream.
     pub async fn refresh(&self) {
         for i in 0..self.shards.len() {
+            let Ok(now) = self.discover(i).await else { continue };
             let known = self.masters.lock().get(i).cloned().flatten();
-            let now = self.discover(i).await.ok();
-            let changed = known.as_ref().map(|m| &m.identity) != now.as_ref().map(|m| &m.identity);
-            if changed {
-                if let Some(slot) = self.masters.lock().get_mut(i) {
-                    *slot = now;
-                }
-                // The first discovery is no change: subscriptions made with it are current.
-                if known.is_some() {
-                    tracing::info!(shard = i, "local master changed");
-                    self.generation.send_modify(|g| *g += 1);
-                }
+            if known.as_ref().map(|m| &m.identity) == Some(&now.identity) {
+                continue;
+            }
+            if let Some(slot) = self.masters.lock().get_mut(i) {
+                *slot = Some(now);
+            }
+            // The first discovery is no change: subscriptions made with it are current.
+            if known.is_some() {
+                tracing::info!(shard = i, "local master changed");
+                self.generation.send_modify(|g| *g += 1);
             }
         }
     }

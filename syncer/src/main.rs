@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::Parser;
 use meridian_proto::peer_server::PeerServer;
-use meridian_syncer::config::{check_peers, check_shards, parse_peer, parse_shard};
+use meridian_syncer::config::{Compression, check_peers, check_shards, parse_peer, parse_shard};
 use meridian_syncer::local::Local;
 use meridian_syncer::serve::PeerService;
 use meridian_syncer::{Syncer, http};
@@ -30,6 +30,9 @@ struct Cli {
     /// A peer region: REGION=host:port (its syncer's Peer address).
     #[arg(long = "peer")]
     peers: Vec<String>,
+    /// Compression this syncer asks its peers for on the streams they send it (they accept all).
+    #[arg(long, value_enum, default_value_t = Compression::None)]
+    peer_compression: Compression,
     /// Log as JSON lines instead of human-readable text.
     #[arg(long)]
     log_json: bool,
@@ -45,7 +48,7 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let local = Local::new(shards, cli.database_id.clone(), cli.region);
-        let syncer = Syncer::new(local, &peers);
+        let syncer = Syncer::new(local, &peers, cli.peer_compression);
         let listener =
             tokio::net::TcpListener::bind(&cli.listen).await.with_context(|| format!("binding {}", cli.listen))?;
         let http_listener =
@@ -54,7 +57,9 @@ fn main() -> anyhow::Result<()> {
         let service = PeerServer::new(PeerService::new(syncer.clone()))
             .max_decoding_message_size(64 << 20)
             .send_compressed(CompressionEncoding::Gzip)
-            .accept_compressed(CompressionEncoding::Gzip);
+            .send_compressed(CompressionEncoding::Zstd)
+            .accept_compressed(CompressionEncoding::Gzip)
+            .accept_compressed(CompressionEncoding::Zstd);
         let router = http::router(syncer.clone());
         tokio::spawn(async move {
             if let Err(e) = axum::serve(http_listener, router).await {

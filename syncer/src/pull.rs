@@ -26,7 +26,6 @@ use meridian_proto::{
     SlotRange as WireRange, SnapshotPart, StatusRequest,
 };
 use tokio_stream::StreamExt;
-use tonic::codec::CompressionEncoding;
 use tonic::transport::Endpoint;
 
 use crate::Syncer;
@@ -90,10 +89,10 @@ async fn pull_once(syncer: &Arc<Syncer>, peer: &PeerRegion) -> Result<(), String
         .keep_alive_timeout(Duration::from_secs(5))
         .tcp_nodelay(true);
     let channel = endpoint.connect().await.map_err(|e| format!("connecting: {e}"))?;
-    let mut client = PeerClient::new(channel)
-        .max_decoding_message_size(64 << 20)
-        .accept_compressed(CompressionEncoding::Gzip)
-        .send_compressed(CompressionEncoding::Gzip);
+    let mut client = PeerClient::new(channel).max_decoding_message_size(64 << 20);
+    if let Some(encoding) = syncer.compression.encoding() {
+        client = client.accept_compressed(encoding).send_compressed(encoding);
+    }
     let request = PeerSubscribeRequest { hello: Some(local.hello()), contexts };
     let mut events = client.subscribe(request).await.map_err(|e| e.message().to_string())?.into_inner();
     syncer.peers.update(peer.region, |p| {

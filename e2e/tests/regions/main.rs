@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bad_input;
+mod compression;
 mod failover;
 mod faults;
 mod layouts;
