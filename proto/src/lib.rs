@@ -1,7 +1,7 @@
 //! Meridian's wire protocol, generated from `proto/meridian/v1/*.proto` at build time.
 
 /// Bumped on any incompatible change; peers and nodes refuse a different version.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 pub mod v1 {
     #![allow(clippy::all, clippy::pedantic, missing_docs)]

@@ -18,7 +18,7 @@ pub struct PeerRegion {
 }
 
 /// How the cross-region streams are compressed. Off by default: tonic compresses each
-/// message on its own, and a stream of one-delta messages gains little for the CPU it costs
+/// message on its own, and a quiet stream of one-delta messages gains little for the CPU it costs
 /// the sending region; worth turning on for slow or paid-for links.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Compression {

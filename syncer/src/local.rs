@@ -92,7 +92,7 @@ impl Local {
         let mut errors = Vec::new();
         for addr in &shard.nodes {
             let mut client = self.client(addr)?;
-            match client.status(StatusRequest { hello: Some(self.hello()) }).await {
+            match client.status(StatusRequest { hello: Some(self.hello()), digest: false }).await {
                 Ok(s) => {
                     let s = s.into_inner();
                     if s.role == Role::Master as i32 {

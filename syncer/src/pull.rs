@@ -34,7 +34,8 @@ use crate::gap::GapCheck;
 use crate::route::{intersect, split_delta, split_entries};
 use crate::status::State;
 
-/// Deltas applied per call to a local master, at most.
+/// Deltas gathered before they are applied (one call per local master): once past this,
+/// no more events are taken. An event carries at most the master's read batch (256) more.
 const BATCH: usize = 512;
 
 pub async fn run(syncer: Arc<Syncer>, peer: PeerRegion) {
@@ -74,10 +75,11 @@ async fn pull_once(syncer: &Arc<Syncer>, peer: &PeerRegion) -> Result<(), String
     let full = syncer.full_next.lock().remove(&peer.region).unwrap_or_default();
     for (i, shard) in local.shards.iter().enumerate() {
         let mut master = local.master(i).await?;
-        let status = master.client.status(StatusRequest { hello: Some(local.hello()) }).await.map_err(|e| {
-            local.forget(i);
-            format!("local master {}: {}", master.addr, e.message())
-        })?;
+        let status =
+            master.client.status(StatusRequest { hello: Some(local.hello()), digest: false }).await.map_err(|e| {
+                local.forget(i);
+                format!("local master {}: {}", master.addr, e.message())
+            })?;
         let range = WireRange { start: u32::from(shard.range.start), end: u32::from(shard.range.end) };
         let full = full.contains(&shard.range);
         contexts.push(RangeContext { range: Some(range), applied: status.into_inner().applied, full });
@@ -125,10 +127,15 @@ async fn pull_once(syncer: &Arc<Syncer>, peer: &PeerRegion) -> Result<(), String
         };
         let Some(first) = first else { return Ok(()) };
         // Take whatever else already arrived, to apply deltas in batches.
-        let mut batch = vec![first.map_err(|e| e.message().to_string())?];
-        while batch.len() < BATCH {
+        let first = first.map_err(|e| e.message().to_string())?;
+        let mut gathered = deltas_in(&first);
+        let mut batch = vec![first];
+        while gathered < BATCH {
             match futures_now(&mut events) {
-                Some(Some(Ok(e))) => batch.push(e),
+                Some(Some(Ok(e))) => {
+                    gathered += deltas_in(&e);
+                    batch.push(e);
+                }
                 Some(Some(Err(e))) => return Err(e.message().to_string()),
                 Some(None) | None => break,
             }
@@ -139,12 +146,14 @@ async fn pull_once(syncer: &Arc<Syncer>, peer: &PeerRegion) -> Result<(), String
         for ev in batch {
             let PeerEvent { shard: from, ranges, event } = ev;
             match event.and_then(|e| e.event) {
-                Some(Event::Delta(frame)) => {
-                    verify(&frame.payload, frame.crc32).map_err(|e| e.to_string())?;
-                    appended.push(frame.appended_us);
-                    received.0 += 1;
-                    received.1 += frame.payload.len() as u64;
-                    route_delta(syncer, frame, &mut deltas)?;
+                Some(Event::Deltas(batch)) => {
+                    for frame in batch.frames {
+                        verify(&frame.payload, frame.crc32).map_err(|e| e.to_string())?;
+                        appended.push(frame.appended_us);
+                        received.0 += 1;
+                        received.1 += frame.payload.len() as u64;
+                        route_delta(syncer, frame, &mut deltas)?;
+                    }
                 }
                 Some(Event::FullBegin(begin)) => {
                     // Deltas before a full sync go first, to keep each shard's order.
@@ -210,7 +219,7 @@ async fn check_gaps(
 ) -> Result<(), String> {
     let local = &syncer.local;
     let reply = client
-        .status(meridian_proto::PeerStatusRequest { hello: Some(local.hello()) })
+        .status(meridian_proto::PeerStatusRequest { hello: Some(local.hello()), digest: false })
         .await
         .map_err(|e| e.message().to_string())?
         .into_inner();
@@ -223,7 +232,7 @@ async fn check_gaps(
     let mut mine = Vec::new();
     for (i, shard) in local.shards.iter().enumerate() {
         let mut master = local.master(i).await?;
-        let status = master.client.status(StatusRequest { hello: Some(local.hello()) }).await;
+        let status = master.client.status(StatusRequest { hello: Some(local.hello()), digest: false }).await;
         let Ok(status) = status else { continue };
         if let Ok(ctx) = decode_context(&status.into_inner().context) {
             mine.push((shard.range, ctx));
@@ -235,6 +244,14 @@ async fn check_gaps(
     }
     syncer.full_next.lock().insert(peer.region, found.clone());
     Err(format!("anti-entropy: slots {found:?} lack what the peer had seen; syncing them in full"))
+}
+
+/// How many deltas an event carries (other events count as one).
+fn deltas_in(e: &PeerEvent) -> usize {
+    match e.event.as_ref().and_then(|e| e.event.as_ref()) {
+        Some(Event::Deltas(batch)) => batch.frames.len(),
+        _ => 1,
+    }
 }
 
 /// The next event if one is ready now, without waiting.

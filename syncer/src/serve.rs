@@ -83,11 +83,13 @@ impl Peer for PeerService {
         if let Some(why) = Hello::refusal(request.get_ref().hello.as_ref(), &self.syncer.local.database_id) {
             return Err(Status::failed_precondition(why));
         }
+        let want_digest = request.get_ref().digest;
         let local = &self.syncer.local;
         let (mut digests, mut ranges, mut contexts) = (Vec::new(), Vec::new(), Vec::new());
         for (i, shard) in local.shards.iter().enumerate() {
             let mut m = local.master(i).await.map_err(Status::unavailable)?;
-            let s = m.client.status(StatusRequest { hello: Some(local.hello()) }).await?.into_inner();
+            let s =
+                m.client.status(StatusRequest { hello: Some(local.hello()), digest: want_digest }).await?.into_inner();
             digests.push(s.digest);
             contexts.push(s.context);
             ranges.push(WireRange { start: u32::from(shard.range.start), end: u32::from(shard.range.end) });
@@ -145,8 +147,8 @@ async fn forward(
         };
         let mut event = event;
         // This region's own writes leave marked with its region, for the relay rule.
-        if let Some(Event::Delta(f)) = event.event.as_mut() {
-            if f.origin == 0 {
+        if let Some(Event::Deltas(batch)) = event.event.as_mut() {
+            for f in batch.frames.iter_mut().filter(|f| f.origin == 0) {
                 f.origin = u32::from(local.region);
             }
         }

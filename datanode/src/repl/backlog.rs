@@ -179,7 +179,7 @@ impl Backlog {
         if self.records.get(start).is_some_and(|r| r.offset != offset) {
             return None;
         }
-        Some(self.records.iter().skip(start).take(max).cloned().collect())
+        Some(self.records.range(start..).take(max).cloned().collect())
     }
 
     /// A promotion: a new id, and the old one kept so its followers resume partially.

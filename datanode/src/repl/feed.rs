@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use meridian_proto::sync_event::Event;
-use meridian_proto::{Continue, Frame, FullSyncBegin, FullSyncEnd, Heartbeat, SlotRange as WireRange, SyncEvent};
+use meridian_proto::{
+    Continue, Frame, Frames, FullSyncBegin, FullSyncEnd, Heartbeat, SlotRange as WireRange, SyncEvent,
+};
 use tokio::sync::mpsc;
 use tonic::Status;
 
@@ -154,11 +156,13 @@ pub async fn follow_backlog(
             }
             continue;
         }
+        let mut frames = Vec::with_capacity(batch.len());
         for record in batch {
             pos = record.end();
-            if let Some(frame) = pick(&record) {
-                send(tx, Event::Delta(frame)).await?;
-            }
+            frames.extend(pick(&record));
+        }
+        if !frames.is_empty() {
+            send(tx, Event::Deltas(Frames { frames })).await?;
         }
         server.repl.follower_progress(follower, pos);
     }

@@ -97,13 +97,20 @@ async fn follow_once(server: &Arc<Server>, master: &str) -> Result<(), String> {
                 link.syncing = false;
                 link.full_syncs += 1;
             }
-            Some(Event::Delta(f)) => {
-                verify(&f.payload, f.crc32).map_err(|e| e.to_string())?;
-                let delta = decode_delta(&f.payload).map_err(|e| e.to_string())?;
+            Some(Event::Deltas(batch)) => {
+                // Checked and decoded before the lock, and all of it before any is applied.
+                let mut decoded = Vec::with_capacity(batch.frames.len());
+                for f in batch.frames {
+                    verify(&f.payload, f.crc32).map_err(|e| e.to_string())?;
+                    let delta = decode_delta(&f.payload).map_err(|e| e.to_string())?;
+                    decoded.push((f, delta));
+                }
                 let mut shard = server.shard.lock();
                 shard.set_now(now_ms());
-                let origin = u8::try_from(f.origin).unwrap_or(0);
-                protocol::replica_apply(&server.repl, &mut shard, f.offset, &delta, f.payload, origin)?;
+                for (f, delta) in decoded {
+                    let origin = u8::try_from(f.origin).unwrap_or(0);
+                    protocol::replica_apply(&server.repl, &mut shard, f.offset, &delta, f.payload, origin)?;
+                }
                 server.wake_blocked(&mut shard);
             }
             Some(Event::Heartbeat(h)) => server.repl.link.lock().master_offset = h.offset,
@@ -117,7 +124,7 @@ async fn follow_once(server: &Arc<Server>, master: &str) -> Result<(), String> {
 /// its whole state to the master before following it, so no acknowledged write is lost.
 async fn hand_over_extra(server: &Arc<Server>, client: &mut ReplicationClient<Channel>) -> Result<(), String> {
     let status = client
-        .status(StatusRequest { hello: Some(hello(server)) })
+        .status(StatusRequest { hello: Some(hello(server)), digest: false })
         .await
         .map_err(|e| e.message().to_string())?
         .into_inner();

@@ -189,7 +189,7 @@ impl Replication for ReplicationService {
 
     async fn status(&self, request: Request<StatusRequest>) -> Result<Response<NodeStatus>, Status> {
         self.check(request.get_ref().hello.as_ref())?;
-        Ok(Response::new(status(&self.server)))
+        Ok(Response::new(status(&self.server, request.get_ref().digest)))
     }
 
     async fn set_role(&self, request: Request<SetRoleRequest>) -> Result<Response<NodeStatus>, Status> {
@@ -203,7 +203,7 @@ impl Replication for ReplicationService {
             role::become_replica(&self.server, &mut shard, req.master_addr, host, port);
         }
         drop(shard);
-        Ok(Response::new(status(&self.server)))
+        Ok(Response::new(status(&self.server, false)))
     }
 }
 
@@ -224,13 +224,20 @@ pub fn apply_snapshot(server: &Server, ranges: &[SlotRange], snap: &Snapshot, or
     changed
 }
 
-pub fn status(server: &Server) -> NodeStatus {
+pub fn status(server: &Server, with_digest: bool) -> NodeStatus {
     let (replid, replid2, offset, second) = server.repl.ids();
     let (context, applied, actor, region, digest, keys) = {
         let shard = server.shard.lock();
         let id = shard.identity();
         let ctx = encode_context(shard.context());
-        (ctx, encode_context(shard.applied()), id.actor.to_string(), id.region, shard.digest(), shard.dbsize())
+        (
+            ctx,
+            encode_context(shard.applied()),
+            id.actor.to_string(),
+            id.region,
+            with_digest.then(|| shard.digest()),
+            shard.dbsize(),
+        )
     };
     let link = server.repl.link.lock().clone();
     let (role, master_addr) = match server.repl.role() {
@@ -248,7 +255,7 @@ pub fn status(server: &Server) -> NodeStatus {
         region: u32::from(region),
         master_addr,
         master_link_up: link.up,
-        digest: digest.to_vec().into(),
+        digest: digest.map(|d| d.to_vec().into()).unwrap_or_default(),
         keys: keys as u64,
         active_active: server.repl.settings.active_active,
         applied,
