@@ -64,6 +64,10 @@ pub struct Backlog {
     pub replid2: String,
     pub second_offset: u64,
     records: VecDeque<Arc<Record>>,
+    /// Each record's offset, side by side with `records`: every follower looks its position up
+    /// on every wake, and a search over plain numbers stays in cache where one through the
+    /// records' pointers would not.
+    offsets: VecDeque<u64>,
     /// Offset of the first byte the buffer still holds.
     first: u64,
     /// The stream position after the last record (Redis's `master_repl_offset`).
@@ -85,6 +89,7 @@ impl Backlog {
             replid2: "0".repeat(40),
             second_offset: 0,
             records: VecDeque::new(),
+            offsets: VecDeque::new(),
             first: offset,
             next: offset,
             bytes: 0,
@@ -138,6 +143,7 @@ impl Backlog {
         self.next = record.end();
         self.bytes += record.payload.len();
         self.records.push_back(record.clone());
+        self.offsets.push_back(record.offset);
         self.trim();
         record
     }
@@ -147,6 +153,7 @@ impl Backlog {
     fn trim(&mut self) {
         while self.bytes > self.limit && self.records.len() > 1 {
             let Some(old) = self.records.pop_front() else { break };
+            self.offsets.pop_front();
             self.bytes -= old.payload.len();
             self.first = old.end();
             if let Some((actor, first, last)) = old.minted {
@@ -175,8 +182,11 @@ impl Backlog {
         if offset < self.first || offset > self.next {
             return None;
         }
-        let start = self.records.partition_point(|r| r.offset < offset);
-        if self.records.get(start).is_some_and(|r| r.offset != offset) {
+        if offset == self.next {
+            return Some(Vec::new());
+        }
+        let start = self.offsets.partition_point(|o| *o < offset);
+        if self.offsets.get(start).is_some_and(|o| *o != offset) {
             return None;
         }
         Some(self.records.range(start..).take(max).cloned().collect())
