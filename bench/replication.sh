@@ -227,7 +227,8 @@ rss_mb() { awk -v k="$(status_kb "$1" VmRSS)" 'BEGIN {printf "%.0f", k / 1024}';
 reset_hwm() { echo 5 >"/proc/$1/clear_refs" 2>/dev/null || log "cannot reset VmHWM of pid $1"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # Busy and total jiffies of the whole machine.
-machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+# Busy (user, nice, system, irq, softirq), total and steal jiffies of the whole machine.
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9}' /proc/stat; }
 
 median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "nan" || b == "nan" || a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b}'; }
@@ -323,7 +324,7 @@ part_lag() {
         done
         local lg_cpu busy
         lg_cpu=$(sed -n 's/^loadgen_cpu=//p' "$work/loadgen.time" | awk -F+ '{printf "%.0f", ($1 + $2) * 100}')
-        busy=$(awk -v a="$m0" -v b="$m1" 'BEGIN {split(a, x, " "); split(b, y, " "); if (y[2] > x[2]) printf "%.0f", 100 * (y[1] - x[1]) / (y[2] - x[2]); else print "n/a"}')
+        busy=$(awk -v a="$m0" -v b="$m1" 'BEGIN {split(a, x, " "); split(b, y, " "); if (y[2] > x[2]) printf "%.0f | %.0f", 100 * (y[1] - x[1]) / (y[2] - x[2]), 100 * (y[3] - x[3]) / (y[2] - x[2]); else print "n/a | n/a"}')
         pct() { awk -v t="${1:-0}" -v s="$secs" 'BEGIN {printf "%.0f", t / s}'; }
         cpu_rows+=("| $rate | $(pct "${role[masters]:-0}") | $(pct "${role[replicas]:-0}") | $(pct "${role[syncers]:-0}") | $(pct "${lg_cpu:-0}") | $busy |")
         unset role t0
@@ -367,8 +368,8 @@ part_lag() {
     say ""
     say "CPU during the load, % of one core (summed per role; the machine has $(nproc) cores):"
     say ""
-    say "| requested writes/s | 3 masters | $((3 * LAG_REPLICAS)) replicas | 3 syncers | loadgen | whole machine busy (% of all cores) |"
-    say "|---:|---:|---:|---:|---:|---:|"
+    say "| requested writes/s | 3 masters | $((3 * LAG_REPLICAS)) replicas | 3 syncers | loadgen | whole machine busy (% of all cores) | steal (% of all cores) |"
+    say "|---:|---:|---:|---:|---:|---:|---:|"
     for r in "${cpu_rows[@]}"; do say "$r"; done
     say ""
 }
