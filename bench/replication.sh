@@ -609,18 +609,29 @@ part_throughput() {
         csv=$(timeout 300 redis-benchmark -p "$1" -c "$CLIENTS" -n "$N" -r "$KEYSPACE" -P "$3" -t "$2" --csv 2>>"$work/redis-benchmark.err") || return 0
         awk -F'"' -v t="${2^^}" '$2 == t {print $4}' <<<"$csv"
     }
-    declare -A res=() catchup=()
-    local round pipeline test setup port rps
+    # The master's own CPU per request (utime + stime from /proc): on this machine the
+    # followers share its cores, so this says what the master would do with cores to itself.
+    cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+    local tck
+    tck=$(getconf CLK_TCK)
+    declare -A res=() catchup=() cpu=()
+    local round pipeline test setup port rps pid t0 t1
     for round in $(seq "$ROUNDS"); do
         log "throughput: round $round/$ROUNDS"
         for pipeline in "${PIPELINES[@]}"; do
             for test in "${TESTS[@]}"; do
                 for setup in m-alone m-repl r-alone r-repl; do
                     case $setup in
-                    m-alone) port=$alone ;; m-repl) port=$replicated ;; r-alone) port=$ra ;; r-repl) port=$rr ;;
+                    m-alone) port=$alone pid=${pid_of[alone-master]} ;;
+                    m-repl) port=$replicated pid=${pid_of[r1-master]} ;;
+                    r-alone) port=$ra pid=${pid_of[redis-alone]} ;;
+                    r-repl) port=$rr pid=${pid_of[redis-master]} ;;
                     esac
+                    t0=$(cpu_ticks "$pid")
                     rps=$(run_one "$port" "$test" "$pipeline")
+                    t1=$(cpu_ticks "$pid")
                     [[ -n $rps ]] && res[$setup,$test,$pipeline]+="$rps "
+                    cpu[$setup,$test,$pipeline]+="$(awk -v a="$t0" -v b="$t1" -v t="$tck" -v n="$N" 'BEGIN {printf "%.2f", (b - a) / t * 1e6 / n}') "
                     # Let the replicas and peers catch up before the next run, so that it does
                     # not share the CPUs with the catch-up; the time it takes is reported.
                     local caught
@@ -645,10 +656,12 @@ part_throughput() {
     say "After each replicated run the next one waits until the replicas (and peer regions) caught up: for meridian"
     say "until region 1's three nodes and the two peer masters have the same \`MERIDIAN.DIGEST\`, for redis until the"
     say "replicas' \`master_repl_offset\` equals the master's (polled every 0.1-0.2 s, at most ${CONVERGE_TIMEOUT}s; \"no\" if not)."
-    say "Catch-up: median of those waits, from the end of the run."
+    say "Catch-up: median of those waits, from the end of the run. Master CPU: the master process's user + system"
+    say "time during the run over the requests (clock ticks of 1/${tck} s, so about ±$(awk -v t="$tck" -v n="$N" 'BEGIN {printf "%.2f", 1e6 / t / n}') µs), median;"
+    say "alone/replicated CPU is the throughput ratio the master would reach if its followers did not share its cores."
     say ""
-    say "| server | test | pipeline | alone rps | replicated rps | replicated/alone | ≥ 0.8× | catch-up after the run (s) |"
-    say "|---|---|---:|---:|---:|---:|---|---:|"
+    say "| server | test | pipeline | alone rps | replicated rps | replicated/alone | ≥ 0.8× | catch-up after the run (s) | master CPU µs/request alone / replicated | alone/replicated CPU |"
+    say "|---|---|---:|---:|---:|---:|---|---:|---|---:|"
     local server s
     for server in meridian redis; do
         s=${server:0:1}
@@ -662,7 +675,10 @@ part_throughput() {
                 local c
                 c=$(tr ' ' '\n' <<<"${catchup[$s-repl,$test,$pipeline]:-}" | grep . | sed 's/^no$/inf/' | median || true)
                 [[ $c == inf ]] && c="no (>${CONVERGE_TIMEOUT}s)"
-                say "| $server | ${test^^} | $pipeline | $(awk -v v="$a" 'BEGIN {if (v == "nan") print "error"; else printf "%.0f", v}') | $(awk -v v="$b" 'BEGIN {if (v == "nan") print "error"; else printf "%.0f", v}') | $(ratio "$b" "$a") | $(awk -v r="$(ratio "$b" "$a")" 'BEGIN {if (r == "n/a") print "n/a"; else print (r >= 0.8) ? "met" : "not met"}') | ${c:-n/a} |"
+                local ca cb
+                ca=$(tr ' ' '\n' <<<"${cpu[$s-alone,$test,$pipeline]:-}" | grep . | median || true)
+                cb=$(tr ' ' '\n' <<<"${cpu[$s-repl,$test,$pipeline]:-}" | grep . | median || true)
+                say "| $server | ${test^^} | $pipeline | $(awk -v v="$a" 'BEGIN {if (v == "nan") print "error"; else printf "%.0f", v}') | $(awk -v v="$b" 'BEGIN {if (v == "nan") print "error"; else printf "%.0f", v}') | $(ratio "$b" "$a") | $(awk -v r="$(ratio "$b" "$a")" 'BEGIN {if (r == "n/a") print "n/a"; else print (r >= 0.8) ? "met" : "not met"}') | ${c:-n/a} | ${ca:-?} / ${cb:-?} | $(ratio "${ca:-nan}" "${cb:-nan}") |"
             done
         done
     done
