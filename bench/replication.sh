@@ -353,10 +353,9 @@ part_lag() {
     done
     say "### Cross-region replication lag"
     say ""
-    say "3 regions, each a master, $LAG_REPLICAS replica(s) and a syncer, all peered on loopback. \`loadgen rate\`"
-    say "spreads the writes evenly over the three masters (2 connections each, at most 128 in flight per"
-    say "connection; mix \`$LAG_MIX\` on $LAG_KEYS keys per type) for ${LAG_DURATION}s per rate, on fresh regions for"
-    say "each rate. Lag: each syncer's"
+    say "3 regions, each a master, $LAG_REPLICAS replica(s) and a syncer, all peered on loopback, started afresh for each"
+    say "rate. \`loadgen rate\` spreads the writes evenly over the three masters (2 connections each, at most 128 in"
+    say "flight per connection; mix \`$LAG_MIX\` on $LAG_KEYS keys per type) for ${LAG_DURATION}s. Lag: each syncer's"
     say "\`/lag\` (reset before the load, read after convergence): time from a delta's append on its origin master to"
     say "the end of its application on the local master. Worst syncer's quantile, and p99 of syncers r1 / r2 / r3."
     say "Samples: deltas applied over twice the writes acked (each write is applied in two other regions)."
