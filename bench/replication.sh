@@ -143,7 +143,9 @@ wait_until() { # wait_until SECONDS DESCRIPTION CMD...: polls CMD every 0.1 s
     done
 }
 
-pong() { [[ $(redis-cli -p "$1" ping 2>/dev/null || true) == PONG ]]; }
+# redis-cli with a bound: a server that stopped answering must not hang the benchmark.
+rcli() { timeout 30 redis-cli "$@"; }
+pong() { [[ $(rcli -p "$1" ping 2>/dev/null || true) == PONG ]]; }
 
 # datanode NAME PORT REGION [MASTER_PORT]: an active-active datanode (replication port PORT+10000).
 datanode() {
@@ -189,8 +191,8 @@ syncer_field() {
 
 lag_field() { awk -F: -v f="$2" '$1 == f {print $2}' <<<"$1"; }
 
-digest() { redis-cli -p "$1" meridian.digest 2>/dev/null || echo "error"; }
-dbsize() { redis-cli -p "$1" dbsize 2>/dev/null || echo "error"; }
+digest() { rcli -p "$1" meridian.digest 2>/dev/null || echo "error"; }
+dbsize() { rcli -p "$1" dbsize 2>/dev/null || echo "error"; }
 
 # True when every port in "$@" has the same digest.
 converged() {
@@ -353,10 +355,9 @@ part_lag() {
     done
     say "### Cross-region replication lag"
     say ""
-    say "3 regions, each a master, $LAG_REPLICAS replica(s) and a syncer, all peered on loopback. \`loadgen rate\`"
-    say "spreads the writes evenly over the three masters (2 connections each, at most 128 in flight per"
-    say "connection; mix \`$LAG_MIX\` on $LAG_KEYS keys per type) for ${LAG_DURATION}s per rate, on fresh regions for"
-    say "each rate. Lag: each syncer's"
+    say "3 regions, each a master, $LAG_REPLICAS replica(s) and a syncer, all peered on loopback, started afresh for each"
+    say "rate. \`loadgen rate\` spreads the writes evenly over the three masters (2 connections each, at most 128 in"
+    say "flight per connection; mix \`$LAG_MIX\` on $LAG_KEYS keys per type) for ${LAG_DURATION}s. Lag: each syncer's"
     say "\`/lag\` (reset before the load, read after convergence): time from a delta's append on its origin master to"
     say "the end of its application on the local master. Worst syncer's quantile, and p99 of syncers r1 / r2 / r3."
     say "Samples: deltas applied over twice the writes acked (each write is applied in two other regions)."
@@ -513,7 +514,7 @@ part_bytes() {
         local pay0 del0 off0 lg pay1 del1 off1 secs
         pay0=$(syncer_field "$h1" 2 bytes_received)
         del0=$(syncer_field "$h1" 2 deltas_received)
-        off0=$(redis-cli -p "$m2" info replication | tr -d '\r' | awk -F: '$1 == "master_repl_offset" {print $2}')
+        off0=$(rcli -p "$m2" info replication | tr -d '\r' | awk -F: '$1 == "master_repl_offset" {print $2}')
         b0=$(proxy_bytes)
         t0=$(now)
         log "bytes: $BYTES_WRITES ${cmd^^} at $BYTES_RATE/s into region 2"
@@ -525,7 +526,7 @@ part_bytes() {
         sleep 0.5
         pay1=$(syncer_field "$h1" 2 bytes_received)
         del1=$(syncer_field "$h1" 2 deltas_received)
-        off1=$(redis-cli -p "$m2" info replication | tr -d '\r' | awk -F: '$1 == "master_repl_offset" {print $2}')
+        off1=$(rcli -p "$m2" info replication | tr -d '\r' | awk -F: '$1 == "master_repl_offset" {print $2}')
         b1=$(proxy_bytes)
         secs=$(elapsed "$t0")
         local writes
@@ -579,13 +580,13 @@ part_throughput() {
     redis redis-replica1 "$rr1" --replicaof 127.0.0.1 "$rr"
     redis redis-replica2 "$rr2" --replicaof 127.0.0.1 "$rr"
     for p in "$ra" "$rr" "$rr1" "$rr2"; do wait_until 10 "redis-server on $p" pong "$p"; done
-    redis_link_up() { redis-cli -p "$1" info replication | grep -q 'master_link_status:up'; }
+    redis_link_up() { rcli -p "$1" info replication | grep -q 'master_link_status:up'; }
     wait_until 30 "redis replica 1 linked" redis_link_up "$rr1"
     wait_until 30 "redis replica 2 linked" redis_link_up "$rr2"
     wait_until 30 "meridian replica 1 linked" redis_link_up "$p1"
     wait_until 30 "meridian replica 2 linked" redis_link_up "$p2"
 
-    repl_offset() { redis-cli -p "$1" info replication | tr -d '\r' | awk -F: '$1 == "master_repl_offset" {print $2}'; }
+    repl_offset() { rcli -p "$1" info replication | tr -d '\r' | awk -F: '$1 == "master_repl_offset" {print $2}'; }
     redis_caught_up() {
         local want p
         want=$(repl_offset "$1")
