@@ -9,7 +9,7 @@
 #        TESTS (default set,get,incr,hset,sadd,zadd,lpush) redis-benchmark -t names
 #        MEM_KEYS (default 1000000) keys loaded for the memory figure (64-byte values)
 #        REDIS_PORT / MERIDIAN_PORT (defaults 7201 / 7202; the next free port is used if taken)
-#        SKIP_BUILD=1            use the existing target/release/meridian-datanode
+#        SKIP_BUILD=1            use the existing release meridian-datanode (honours CARGO_TARGET_DIR)
 #        MERIDIAN_ARGS           extra datanode flags, e.g. "--threads 1"
 set -euo pipefail
 
@@ -83,7 +83,7 @@ if [[ ${SKIP_BUILD:-0} != 1 ]]; then
     log "building release binary"
     (cd "$root" && cargo build --release -p meridian-datanode) >&2
 fi
-meridian_bin="$root/target/release/meridian-datanode"
+meridian_bin="${CARGO_TARGET_DIR:-$root/target}/release/meridian-datanode"
 [[ -x $meridian_bin ]] || die "$meridian_bin missing (cargo build --release -p meridian-datanode)"
 
 redis_port=$(free_port "${REDIS_PORT:-7201}")
