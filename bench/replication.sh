@@ -205,20 +205,24 @@ converged() {
     done
 }
 
-# wait_converged TIMEOUT PORT...: prints the seconds it took, or "no" after TIMEOUT.
-wait_converged() {
+# time_until TIMEOUT CMD...: polls CMD every 0.1 s; prints the seconds it took, or "no" after
+# TIMEOUT.
+time_until() {
     local limit=$1 start
     shift
     start=$(now)
-    while ! converged "$@"; do
+    while ! "$@"; do
         if awk -v s="$start" -v n="$(now)" -v l="$limit" 'BEGIN {exit !(n - s > l)}'; then
             echo no
             return
         fi
-        sleep 0.2
+        sleep 0.1
     done
     awk -v s="$start" -v n="$(now)" 'BEGIN {printf "%.1f", n - s}'
 }
+
+# wait_converged TIMEOUT PORT...: prints the seconds it took, or "no" after TIMEOUT.
+wait_converged() { time_until "$1" converged "${@:2}"; }
 
 now() { date +%s.%N; }
 elapsed() { awk -v s="$1" -v n="$(now)" 'BEGIN {printf "%.2f", n - s}'; }
@@ -592,19 +596,7 @@ part_throughput() {
         want=$(repl_offset "$1")
         for p in "${@:2}"; do [[ $(repl_offset "$p") == "$want" ]] || return 1; done
     }
-    wait_redis_caught_up() { # like wait_converged, on replication offsets
-        local limit=$1 start
-        shift
-        start=$(now)
-        while ! redis_caught_up "$@"; do
-            if awk -v s="$start" -v n="$(now)" -v l="$limit" 'BEGIN {exit !(n - s > l)}'; then
-                echo no
-                return
-            fi
-            sleep 0.1
-        done
-        awk -v s="$start" -v n="$(now)" 'BEGIN {printf "%.1f", n - s}'
-    }
+    wait_redis_caught_up() { time_until "$1" redis_caught_up "${@:2}"; } # like wait_converged, on offsets
     run_one() { # run_one PORT TEST PIPELINE: prints requests/s or nothing
         local csv
         csv=$(timeout 300 redis-benchmark -p "$1" -c "$CLIENTS" -n "$N" -r "$KEYSPACE" -P "$3" -t "$2" --csv 2>>"$work/redis-benchmark.err") || return 0
@@ -656,7 +648,7 @@ part_throughput() {
     say "alone, and with two \`redis-server --replicaof\` replicas. Every process, and the client, shares the $(nproc) cores."
     say "After each replicated run the next one waits until the replicas (and peer regions) caught up: for meridian"
     say "until region 1's three nodes and the two peer masters have the same \`MERIDIAN.DIGEST\`, for redis until the"
-    say "replicas' \`master_repl_offset\` equals the master's (polled every 0.1-0.2 s, at most ${CONVERGE_TIMEOUT}s; \"no\" if not)."
+    say "replicas' \`master_repl_offset\` equals the master's (polled every 0.1 s, at most ${CONVERGE_TIMEOUT}s; \"no\" if not)."
     say "Catch-up: median of those waits, from the end of the run. Master CPU: the master process's user + system"
     say "time during the run over the requests (clock ticks of 1/${tck} s, so about ±$(awk -v t="$tck" -v n="$N" 'BEGIN {printf "%.2f", 1e6 / t / n}') µs), median;"
     say "alone/replicated CPU is the throughput ratio the master would reach if its followers did not share its cores."
