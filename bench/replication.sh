@@ -224,6 +224,24 @@ time_until() {
 # wait_converged TIMEOUT PORT...: prints the seconds it took, or "no" after TIMEOUT.
 wait_converged() { time_until "$1" converged "${@:2}"; }
 
+# wait_synced PORT KEYS DIGEST START: polls PORT every 50 ms for up to SYNC_TIMEOUT until its
+# digest is DIGEST; prints "yes|no SECONDS_TO_EQUAL_DBSIZE|n/a SECONDS", all since START.
+wait_synced() {
+    local port=$1 keys=$2 want=$3 start=$4 ok=no t_dbsize=n/a
+    local end=$((SECONDS + SYNC_TIMEOUT))
+    while ((SECONDS < end)); do
+        if [[ $(dbsize "$port") == "$keys" ]]; then
+            [[ $t_dbsize == n/a ]] && t_dbsize=$(elapsed "$start")
+            if [[ $(digest "$port") == "$want" ]]; then
+                ok=yes
+                break
+            fi
+        fi
+        sleep 0.05
+    done
+    echo "$ok $t_dbsize $(elapsed "$start")"
+}
+
 now() { date +%s.%N; }
 elapsed() { awk -v s="$1" -v n="$(now)" 'BEGIN {printf "%.2f", n - s}'; }
 status_kb() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -239,6 +257,7 @@ machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 
 median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "nan" || b == "nan" || a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b}'; }
 kv() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k {print $2}'; }
+med() { tr ' ' '\n' <<<"$1" | grep . | median || true; } # median of a space-separated list
 ms() { awk -v u="$1" 'BEGIN {if (u == "") print "n/a"; else printf "%.1f", u / 1000}'; }
 
 # --- build -------------------------------------------------------------------------------------
@@ -406,20 +425,8 @@ part_fullsync() {
     start=$(now)
     RUST_LOG=${RUST_LOG:-warn} spawn r1-replica1 "$bin/meridian-datanode" --port "$rep" --bind 127.0.0.1 --region 1 \
         --active-active --database-id "$db" --replicaof "127.0.0.1 $m1"
-    local ok_a=no t_dbsize_a=n/a
-    local end=$((SECONDS + SYNC_TIMEOUT))
-    while ((SECONDS < end)); do
-        if [[ $(dbsize "$rep") == "$keys" ]]; then
-            [[ $t_dbsize_a == n/a ]] && t_dbsize_a=$(elapsed "$start")
-            if [[ $(digest "$rep") == "$master_digest" ]]; then
-                ok_a=yes
-                break
-            fi
-        fi
-        sleep 0.05
-    done
-    local t_a
-    t_a=$(elapsed "$start")
+    local ok_a t_dbsize_a t_a
+    read -r ok_a t_dbsize_a t_a < <(wait_synced "$rep" "$keys" "$master_digest" "$start")
     local rep_hwm m1_hwm_a
     rep_hwm=$(hwm_mb "${pid_of[r1-replica1]}")
     m1_hwm_a=$(hwm_mb "$m1_pid")
@@ -440,20 +447,8 @@ part_fullsync() {
     start=$(now)
     datanode r2-master "$m2" 2
     syncer r2-syncer 2 "$l2" "$h2" "$m2" "1=$l1"
-    local ok_b=no t_dbsize_b=n/a
-    end=$((SECONDS + SYNC_TIMEOUT))
-    while ((SECONDS < end)); do
-        if [[ $(dbsize "$m2") == "$keys" ]]; then
-            [[ $t_dbsize_b == n/a ]] && t_dbsize_b=$(elapsed "$start")
-            if [[ $(digest "$m2") == "$master_digest" ]]; then
-                ok_b=yes
-                break
-            fi
-        fi
-        sleep 0.05
-    done
-    local t_b
-    t_b=$(elapsed "$start")
+    local ok_b t_dbsize_b t_b
+    read -r ok_b t_dbsize_b t_b < <(wait_synced "$m2" "$keys" "$master_digest" "$start")
     log "fullsync (b): $ok_b after ${t_b}s"
     local m2_hwm s1_hwm s2_hwm m1_hwm_b full_syncs
     m2_hwm=$(hwm_mb "${pid_of[r2-master]}")
@@ -661,16 +656,17 @@ part_throughput() {
         for pipeline in "${PIPELINES[@]}"; do
             for test in "${TESTS[@]}"; do
                 local a b
-                a=$(tr ' ' '\n' <<<"${res[$s-alone,$test,$pipeline]:-}" | grep . | median || true)
-                b=$(tr ' ' '\n' <<<"${res[$s-repl,$test,$pipeline]:-}" | grep . | median || true)
+                a=$(med "${res[$s-alone,$test,$pipeline]:-}")
+                b=$(med "${res[$s-repl,$test,$pipeline]:-}")
                 [[ -n $a ]] || a=nan
                 [[ -n $b ]] || b=nan
                 local c
-                c=$(tr ' ' '\n' <<<"${catchup[$s-repl,$test,$pipeline]:-}" | grep . | sed 's/^no$/inf/' | median || true)
+                c=${catchup[$s-repl,$test,$pipeline]:-}
+                c=$(med "${c//no/inf}") # a wait that gave up ("no") sorts above every time
                 [[ $c == inf ]] && c="no (>${CONVERGE_TIMEOUT}s)"
                 local ca cb
-                ca=$(tr ' ' '\n' <<<"${cpu[$s-alone,$test,$pipeline]:-}" | grep . | median || true)
-                cb=$(tr ' ' '\n' <<<"${cpu[$s-repl,$test,$pipeline]:-}" | grep . | median || true)
+                ca=$(med "${cpu[$s-alone,$test,$pipeline]:-}")
+                cb=$(med "${cpu[$s-repl,$test,$pipeline]:-}")
                 say "| $server | ${test^^} | $pipeline | $(awk -v v="$a" 'BEGIN {if (v == "nan") print "error"; else printf "%.0f", v}') | $(awk -v v="$b" 'BEGIN {if (v == "nan") print "error"; else printf "%.0f", v}') | $(ratio "$b" "$a") | $(awk -v r="$(ratio "$b" "$a")" 'BEGIN {if (r == "n/a") print "n/a"; else print (r >= 0.8) ? "met" : "not met"}') | ${c:-n/a} | ${ca:-?} / ${cb:-?} | $(ratio "${ca:-nan}" "${cb:-nan}") |"
             done
         done
