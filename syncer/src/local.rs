@@ -53,6 +53,12 @@ impl Local {
         Hello::new(&self.database_id, self.region)
     }
 
+    /// A `Status` call to a local node; the keyspace digest only when `digest` (it walks every
+    /// key under the node's lock).
+    pub fn status_request(&self, digest: bool) -> StatusRequest {
+        StatusRequest { hello: Some(self.hello()), digest }
+    }
+
     pub fn generation(&self) -> tokio::sync::watch::Receiver<u64> {
         self.generation.subscribe()
     }
@@ -92,7 +98,7 @@ impl Local {
         let mut errors = Vec::new();
         for addr in &shard.nodes {
             let mut client = self.client(addr)?;
-            match client.status(StatusRequest { hello: Some(self.hello()), digest: false }).await {
+            match client.status(self.status_request(false)).await {
                 Ok(s) => {
                     let s = s.into_inner();
                     if s.role == Role::Master as i32 {

@@ -23,7 +23,7 @@ use meridian_proto::snapshot_part::Part;
 use meridian_proto::sync_event::Event;
 use meridian_proto::{
     ApplyRequest, Frame, FullSyncBegin, FullSyncEnd, PeerEvent, PeerSubscribeRequest, RangeContext,
-    SlotRange as WireRange, SnapshotPart, StatusRequest,
+    SlotRange as WireRange, SnapshotPart,
 };
 use tokio_stream::StreamExt;
 use tonic::transport::Endpoint;
@@ -75,11 +75,10 @@ async fn pull_once(syncer: &Arc<Syncer>, peer: &PeerRegion) -> Result<(), String
     let full = syncer.full_next.lock().remove(&peer.region).unwrap_or_default();
     for (i, shard) in local.shards.iter().enumerate() {
         let mut master = local.master(i).await?;
-        let status =
-            master.client.status(StatusRequest { hello: Some(local.hello()), digest: false }).await.map_err(|e| {
-                local.forget(i);
-                format!("local master {}: {}", master.addr, e.message())
-            })?;
+        let status = master.client.status(local.status_request(false)).await.map_err(|e| {
+            local.forget(i);
+            format!("local master {}: {}", master.addr, e.message())
+        })?;
         let range = WireRange { start: u32::from(shard.range.start), end: u32::from(shard.range.end) };
         let full = full.contains(&shard.range);
         contexts.push(RangeContext { range: Some(range), applied: status.into_inner().applied, full });
@@ -232,7 +231,7 @@ async fn check_gaps(
     let mut mine = Vec::new();
     for (i, shard) in local.shards.iter().enumerate() {
         let mut master = local.master(i).await?;
-        let status = master.client.status(StatusRequest { hello: Some(local.hello()), digest: false }).await;
+        let status = master.client.status(local.status_request(false)).await;
         let Ok(status) = status else { continue };
         if let Ok(ctx) = decode_context(&status.into_inner().context) {
             mine.push((shard.range, ctx));

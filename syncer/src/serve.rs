@@ -12,7 +12,7 @@ use meridian_datanode::repl::service::parse_ranges;
 use meridian_proto::peer_server::Peer;
 use meridian_proto::sync_event::Event;
 use meridian_proto::{
-    Hello, PeerEvent, PeerStatusReply, PeerStatusRequest, PeerSubscribeRequest, SlotRange as WireRange, StatusRequest,
+    Hello, PeerEvent, PeerStatusReply, PeerStatusRequest, PeerSubscribeRequest, SlotRange as WireRange,
     SubscribeRequest,
 };
 use tokio::sync::mpsc;
@@ -88,8 +88,7 @@ impl Peer for PeerService {
         let (mut digests, mut ranges, mut contexts) = (Vec::new(), Vec::new(), Vec::new());
         for (i, shard) in local.shards.iter().enumerate() {
             let mut m = local.master(i).await.map_err(Status::unavailable)?;
-            let s =
-                m.client.status(StatusRequest { hello: Some(local.hello()), digest: want_digest }).await?.into_inner();
+            let s = m.client.status(local.status_request(want_digest)).await?.into_inner();
             digests.push(s.digest);
             contexts.push(s.context);
             ranges.push(WireRange { start: u32::from(shard.range.start), end: u32::from(shard.range.end) });
