@@ -3,5 +3,14 @@
 //! controller that applies them and reports status (`controller`).
 
 pub mod build;
+pub mod conditions;
+pub mod controller;
 pub mod crd;
+pub mod failover;
+pub mod http;
+pub mod leader;
+pub mod metrics;
+pub mod nodes;
 pub mod plan;
+pub mod rollout;
+pub mod syncer_info;

@@ -43,6 +43,10 @@ pub struct ShardStatus {
     /// The pod that is the shard's master, when one is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub master: Option<String>,
+    /// The master's incarnation when the operator last saw or made it master: a master that
+    /// comes back as another incarnation restarted empty and is replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master_actor: Option<String>,
     /// The master's replication id and offset (bytes of its replication stream).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replid: Option<String>,
