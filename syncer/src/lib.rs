@@ -10,6 +10,7 @@ pub mod local;
 pub mod pull;
 pub mod route;
 pub mod serve;
+pub mod shard_map_file;
 pub mod status;
 
 use std::sync::Arc;

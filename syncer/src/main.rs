@@ -6,7 +6,7 @@ use meridian_proto::peer_server::PeerServer;
 use meridian_syncer::config::{Compression, check_peers, check_shards, parse_peer, parse_shard};
 use meridian_syncer::local::Local;
 use meridian_syncer::serve::PeerService;
-use meridian_syncer::{Syncer, http};
+use meridian_syncer::{Syncer, http, shard_map_file};
 use tonic::codec::CompressionEncoding;
 
 #[derive(Parser, Debug)]
@@ -25,8 +25,11 @@ struct Cli {
     #[arg(long, default_value = "127.0.0.1:9700")]
     http: String,
     /// A local shard: START-END=host:port[,host:port...] (replication addresses of its nodes).
-    #[arg(long = "shard", required = true)]
+    #[arg(long = "shard", required_unless_present = "shard_map_file", conflicts_with = "shard_map_file")]
     shards: Vec<String>,
+    /// The region's shard map file (datanode syntax, RESP addresses), re-read when it changes.
+    #[arg(long)]
+    shard_map_file: Option<std::path::PathBuf>,
     /// A peer region: REGION=host:port (its syncer's Peer address).
     #[arg(long = "peer")]
     peers: Vec<String>,
@@ -41,8 +44,13 @@ struct Cli {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     meridian_datanode::process::init_logging(cli.log_json);
-    let shards = cli.shards.iter().map(|s| parse_shard(s)).collect::<Result<Vec<_>, _>>()?;
-    let shards = check_shards(shards)?;
+    let (shards, map_file) = match &cli.shard_map_file {
+        Some(path) => {
+            let (text, shards) = shard_map_file::load(path)?;
+            (shards, Some((path.clone(), text)))
+        }
+        None => (check_shards(cli.shards.iter().map(|s| parse_shard(s)).collect::<Result<Vec<_>, _>>()?)?, None),
+    };
     let peers = cli.peers.iter().map(|p| parse_peer(p)).collect::<Result<Vec<_>, _>>()?;
     check_peers(cli.region, &peers)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -53,7 +61,10 @@ fn main() -> anyhow::Result<()> {
             tokio::net::TcpListener::bind(&cli.listen).await.with_context(|| format!("binding {}", cli.listen))?;
         let http_listener =
             tokio::net::TcpListener::bind(&cli.http).await.with_context(|| format!("binding {}", cli.http))?;
-        let tasks = syncer.start(peers);
+        let mut tasks = syncer.start(peers);
+        if let Some((path, text)) = map_file {
+            tasks.push(tokio::spawn(shard_map_file::watch(syncer.clone(), path, text)));
+        }
         let service = PeerServer::new(PeerService::new(syncer.clone()))
             .max_decoding_message_size(64 << 20)
             .send_compressed(CompressionEncoding::Gzip)
