@@ -126,13 +126,16 @@ fn replace(members: &[Member], recorded: &Recorded, why: Why) -> Decision {
     }
 }
 
-/// The members that must be told to follow `master_addr`: every other member that answers
-/// and is not already a replica of it.
-pub fn to_repoint(members: &[Member], master: u32, master_addr: &str) -> Vec<u32> {
+/// The members that must be told to follow the master: every other member that answers and
+/// is not already a replica of it under one of its addresses (`master_addrs`: its pod address,
+/// and the stable name a node that started from the shard map follows).
+pub fn to_repoint(members: &[Member], master: u32, master_addrs: &[String]) -> Vec<u32> {
     members
         .iter()
         .filter(|m| m.ordinal != master)
-        .filter(|m| m.node.as_ref().is_some_and(|n| n.role != NodeRole::Replica || n.master_addr != master_addr))
+        .filter(|m| {
+            m.node.as_ref().is_some_and(|n| n.role != NodeRole::Replica || !master_addrs.contains(&n.master_addr))
+        })
         .map(|m| m.ordinal)
         .collect()
 }

@@ -62,6 +62,11 @@ pub fn node_address(plan: &RegionPlan, shard_index: u32, ordinal: u32) -> String
     format!("{}.{}.{}.svc:{RESP_PORT}", pod(plan, shard_index, ordinal), shard(plan, shard_index), plan.namespace)
 }
 
+/// The same datanode's stable replication address.
+pub fn node_repl_address(plan: &RegionPlan, shard_index: u32, ordinal: u32) -> String {
+    format!("{}.{}.{}.svc:{REPL_PORT}", pod(plan, shard_index, ordinal), shard(plan, shard_index), plan.namespace)
+}
+
 /// The labels that select every object of the database (orphan cleanup, kubectl -l).
 pub fn database_selector(plan: &RegionPlan) -> BTreeMap<String, String> {
     BTreeMap::from([(NAME.into(), APP.into()), (INSTANCE.into(), plan.database.clone())])

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 
 use super::observe::Observed;
+use crate::build::names;
 use crate::crd::ActiveActiveDatabaseStatus;
 use crate::failover::{self, Decision, Member, Recorded};
 use crate::plan::RegionPlan;
@@ -82,29 +83,34 @@ pub fn decide(
                 _ => None,
             };
             let master_addr = master.and_then(|m| members.iter().find(|x| x.ordinal == m)?.addr.clone());
+            let aliases = |m: u32, addr: &str| vec![addr.to_string(), names::node_repl_address(plan, shard.index, m)];
             let repoint = match (&master, &master_addr) {
-                (Some(m), Some(addr)) => failover::to_repoint(&members, *m, addr),
+                (Some(m), Some(addr)) => failover::to_repoint(&members, *m, &aliases(*m, addr)),
                 _ => vec![],
             };
             let rollout = match (&decision, &master_addr) {
                 // Only a settled shard rolls: its master stays, nobody needs repointing.
                 (Decision::Master { master, promote: false, changed: None }, Some(addr)) if repoint.is_empty() => {
-                    rollout::step(&rollout_pods(observed, shard.index, &members, addr), *master, shard.members)
+                    rollout::step(
+                        &rollout_pods(observed, shard.index, &members, &aliases(*master, addr)),
+                        *master,
+                        shard.members,
+                    )
                 }
                 _ => None,
             };
             let decided = ShardDecision { index: shard.index, members, decision, master_addr, repoint, rollout };
-            switch_over(decided)
+            switch_over(decided, |m, addr| aliases(m, addr))
         })
         .collect()
 }
 
 /// A switchover is a promotion the rollout asked for: the updated replica becomes master and
 /// the others, the old master included, follow it.
-fn switch_over(d: ShardDecision) -> ShardDecision {
+fn switch_over(d: ShardDecision, aliases: impl Fn(u32, &str) -> Vec<String>) -> ShardDecision {
     let Some(rollout::Step::Switchover(to)) = d.rollout else { return d };
     let Some(addr) = d.members.iter().find(|m| m.ordinal == to).and_then(|m| m.addr.clone()) else { return d };
-    let repoint = failover::to_repoint(&d.members, to, &addr);
+    let repoint = failover::to_repoint(&d.members, to, &aliases(to, &addr));
     ShardDecision {
         decision: Decision::Master { master: to, promote: true, changed: Some(failover::Why::Switchover) },
         master_addr: Some(addr),
@@ -113,7 +119,7 @@ fn switch_over(d: ShardDecision) -> ShardDecision {
     }
 }
 
-fn rollout_pods(observed: &Observed, shard: u32, members: &[Member], master_addr: &str) -> Vec<rollout::Pod> {
+fn rollout_pods(observed: &Observed, shard: u32, members: &[Member], master_addrs: &[String]) -> Vec<rollout::Pod> {
     let revision = observed.statefulsets.get(&shard).and_then(|s| s.update_revision.clone());
     members
         .iter()
@@ -121,7 +127,7 @@ fn rollout_pods(observed: &Observed, shard: u32, members: &[Member], master_addr
             let pod = observed.pod(shard, m.ordinal)?;
             let report = observed.report(&pod.name);
             let following = report.is_some_and(|r| {
-                r.state.role == failover::NodeRole::Master || (r.link_up && r.state.master_addr == master_addr)
+                r.state.role == failover::NodeRole::Master || (r.link_up && master_addrs.contains(&r.state.master_addr))
             });
             Some(rollout::Pod {
                 ordinal: m.ordinal,

@@ -110,5 +110,7 @@ fn members_not_following_the_master_are_repointed() {
         up(3, node(NodeRole::Master, "d", 0, "")),
         down(4, t(0)),
     ];
-    assert_eq!(to_repoint(&members, 0, "10.0.0.0:16379"), vec![2, 3]);
+    assert_eq!(to_repoint(&members, 0, &["10.0.0.0:16379".into()]), vec![2, 3]);
+    // A replica that follows the master by its stable name is not repointed.
+    assert_eq!(to_repoint(&members, 0, &["10.0.0.0:16379".into(), "10.0.0.9:16379".into()]), vec![3]);
 }
