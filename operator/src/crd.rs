@@ -297,5 +297,14 @@ pub fn crd_yaml() -> Result<String, serde_yaml::Error> {
     serde_yaml::to_string(&ActiveActiveDatabase::crd())
 }
 
+/// The CRD as the Helm chart installs it (`charts/meridian/files/`): annotated so that
+/// `helm uninstall` keeps it, since deleting a CRD deletes every resource of its kind.
+pub fn crd_yaml_for_helm() -> Result<String, serde_yaml::Error> {
+    use kube::CustomResourceExt;
+    let mut crd = ActiveActiveDatabase::crd();
+    crd.metadata.annotations = Some([("helm.sh/resource-policy".to_string(), "keep".to_string())].into());
+    serde_yaml::to_string(&crd)
+}
+
 #[cfg(test)]
 mod tests;
