@@ -31,6 +31,8 @@ case "${1:-}" in
   *) die "unknown argument '$1' (usage: .ci/kube-tools.sh [nodes])" ;;
 esac
 
+# Go installed from its release archive lives in /usr/local/go/bin, outside some PATHs.
+command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || PATH="/usr/local/go/bin:$PATH"
 command -v go >/dev/null || die "go not found on PATH: install Go >= 1.26 (it builds etcd, Kubernetes and helm)"
 export GOMODCACHE="$CACHE/go/mod"
 export GOCACHE="$CACHE/go/build"
@@ -173,7 +175,9 @@ EOF
 build_helm() {
   local gobin="$GOBUILD/helm-$HELM_VERSION"
   mkdir -p "$gobin"
-  GOBIN="$gobin" go install -ldflags "-s -w" helm.sh/helm/v4/cmd/helm@"$HELM_VERSION" || return 1
+  # Helm's source says only "v4.3": its releases stamp the full version at link time.
+  local ldflags="-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION"
+  GOBIN="$gobin" go install -ldflags "$ldflags" helm.sh/helm/v4/cmd/helm@"$HELM_VERSION" || return 1
   install_bin helm "$HELM_VERSION" "$gobin/helm"
 }
 
