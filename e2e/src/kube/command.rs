@@ -2,7 +2,6 @@
 //! `eventually` for conditions the control plane reaches on its own time.
 
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -24,8 +23,8 @@ pub(crate) fn describe(command: &Command) -> String {
     text
 }
 
-/// Runs `command` in its own process group, feeding it `stdin`, and returns what it printed.
-/// Past `timeout` the whole group is killed and the result is `Error::Timeout`. Output goes
+/// Runs `command`, feeding it `stdin`, and returns what it printed. Past `timeout` it is
+/// killed with everything it started, and the result is `Error::Timeout`. Output goes
 /// to temporary files rather than pipes, so a chatty command cannot stall on a full pipe.
 pub(crate) fn run(mut command: Command, stdin: Option<&[u8]>, timeout: Duration) -> Result<Output> {
     let described = describe(&command);
@@ -41,7 +40,7 @@ pub(crate) fn run(mut command: Command, stdin: Option<&[u8]>, timeout: Duration)
         None => Stdio::null(),
     };
     let clone = |file: &std::fs::File| file.try_clone().map_err(Error::io("duplicate a file handle"));
-    command.stdin(input).stdout(clone(&stdout)?).stderr(clone(&stderr)?).process_group(0);
+    command.stdin(input).stdout(clone(&stdout)?).stderr(clone(&stderr)?);
     let mut child = command.spawn().map_err(|source| Error::Spawn { program: described.clone(), source })?;
     let deadline = Instant::now() + timeout;
     let status = loop {
@@ -49,11 +48,11 @@ pub(crate) fn run(mut command: Command, stdin: Option<&[u8]>, timeout: Duration)
             Ok(Some(status)) => break status,
             Ok(None) if Instant::now() < deadline => std::thread::sleep(POLL),
             Ok(None) => {
-                kill_group(&mut child);
+                kill_tree(&mut child);
                 return Err(Error::Timeout { command: described, timeout });
             }
             Err(source) => {
-                kill_group(&mut child);
+                kill_tree(&mut child);
                 return Err(Error::Io { what: format!("wait for `{described}`"), source });
             }
         }
@@ -80,15 +79,53 @@ pub(crate) fn run_ok(command: Command, stdin: Option<&[u8]>, timeout: Duration) 
     }
 }
 
-/// Kills `child`'s whole process group (it leads one: see `process_group(0)` where it is
-/// spawned), then reaps it.
-pub(crate) fn kill_group(child: &mut Child) {
-    // Never signal group 0 (our own) or 1 (everything): only a real child's group.
-    if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32).filter(|pid| pid.as_raw_nonzero().get() > 1) {
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+/// Kills `child` and every process descended from it, then reaps `child`. Children stay in
+/// the caller's process group, so a Ctrl-C in the terminal reaches them as it reaches the
+/// tests; the tree is found in /proc instead.
+pub(crate) fn kill_tree(child: &mut Child) {
+    let root = child.id();
+    let mut doomed = vec![root];
+    doomed.extend(descendants(root));
+    for pid in doomed {
+        // Never signal 0 (our group) or 1 (everything): only real descendants.
+        if let Some(pid) = i32::try_from(pid).ok().filter(|&pid| pid > 1).and_then(rustix::process::Pid::from_raw) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        }
     }
-    let _ = child.kill();
     let _ = child.wait();
+}
+
+/// The processes descended from `root`, parents before children, read from /proc. A process
+/// forked after the scan is missed: good enough for daemons that do not fork in a loop.
+fn descendants(root: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut parent_of = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid ...`, where comm may hold spaces and parentheses.
+        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            parent_of.push((pid, ppid));
+        }
+    }
+    let mut found = Vec::new();
+    let mut frontier = vec![root];
+    while let Some(parent) = frontier.pop() {
+        for &(pid, ppid) in &parent_of {
+            if ppid == parent && !found.contains(&pid) {
+                found.push(pid);
+                frontier.push(pid);
+            }
+        }
+    }
+    found
 }
 
 /// Asks `check` until it returns `Ok`, for at most `timeout`. `Err(text)` means "not yet",

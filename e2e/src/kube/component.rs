@@ -1,13 +1,12 @@
 //! One long-running control-plane process (etcd, kube-apiserver, kube-controller-manager):
-//! its own process group, its output in a log file, killed with its whole group on `Drop`.
+//! its output in a log file, killed with everything it started on `Drop`.
 
 use std::fs::File;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::command::kill_group;
+use super::command::kill_tree;
 use super::{Error, Result, log_tail};
 
 /// How often a starting component is checked again.
@@ -31,7 +30,6 @@ impl Component {
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
-            .process_group(0)
             .spawn()
             .map_err(|source| Error::Spawn { program: program.display().to_string(), source })?;
         Ok(Component { name, child, log })
@@ -87,9 +85,45 @@ impl Component {
 
 impl Drop for Component {
     fn drop(&mut self) {
-        kill_group(&mut self.child);
+        kill_tree(&mut self.child);
         if std::thread::panicking() {
             eprintln!("--- last lines of {} ({}):\n{}", self.name, self.log.display(), log_tail(&self.log));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use super::Component;
+
+    #[test]
+    fn drop_kills_the_grandchildren_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("grandchild.pid");
+        let script = format!("sleep 300 & echo $! > {}; wait", pid_file.display());
+        let component = Component::spawn("sh", Path::new("/bin/sh"), &["-c".into(), script], dir.path()).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let grandchild = loop {
+            if let Some(pid) = std::fs::read_to_string(&pid_file).ok().and_then(|s| s.trim().parse::<u32>().ok()) {
+                break pid;
+            }
+            assert!(Instant::now() < deadline, "the shell never started its child");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let alive = |pid: u32| {
+            // A killed process stays a zombie until its new parent reaps it: that is dead too.
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|stat| !stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')))
+        };
+        assert!(alive(grandchild));
+        drop(component);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while alive(grandchild) {
+            assert!(Instant::now() < deadline, "grandchild {grandchild} outlived the component");
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 }
