@@ -4,8 +4,12 @@
 //! commands, through the `redis` crate, through `redis-cli` and as raw RESP bytes. The
 //! datanode binary is not built here: run `cargo build -p meridian-datanode` before
 //! `cargo test -p meridian-e2e` (a binary of another package is not built for this one's tests).
+//!
+//! The kube tier (`kube`) runs a real etcd, kube-apiserver and kube-controller-manager, built
+//! from their Go modules by `.ci/kube-tools.sh`.
 
 pub mod cli;
+pub mod kube;
 pub mod process;
 pub mod proxy;
 pub mod raw;
