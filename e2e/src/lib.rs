@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod kube;
+pub mod operator;
 pub mod process;
 pub mod proxy;
 pub mod raw;
@@ -65,6 +66,16 @@ pub enum Error {
     CliTimeout { port: u16, args: Vec<String> },
     #[error("no free port")]
     NoFreePort { source: std::io::Error },
+    #[error(transparent)]
+    Kube(Box<kube::Error>),
+    #[error("{0}")]
+    Check(String),
+}
+
+impl From<kube::Error> for Error {
+    fn from(e: kube::Error) -> Error {
+        Error::Kube(Box::new(e))
+    }
 }
 
 /// Tests return `Result<(), Error>`, and the test runner prints a failure with `Debug`: show

@@ -44,12 +44,12 @@ pub const MAX_REGIONS: usize = 31;
     validation = Rule::new("size(self.metadata.name) <= 40").message("metadata.name must be at most 40 characters: object names such as <name>-shard-1023 and their pods must fit in 63"),
 )]
 #[x_kube(
+    // No `reason` on the duplicate rules: the API server prints a FieldValueDuplicate
+    // without its message.
     validation = Rule::new("self.regions.all(r, self.regions.exists_one(s, s.name == r.name))")
-        .message("spec.regions: two regions have the same name; every region needs its own name")
-        .reason(Reason::FieldValueDuplicate),
+        .message("spec.regions: two regions have the same name; every region needs its own name"),
     validation = Rule::new("self.regions.all(r, self.regions.exists_one(s, s.id == r.id))")
-        .message("spec.regions: two regions have the same id; give each region its own id from 1 to 31")
-        .reason(Reason::FieldValueDuplicate),
+        .message("spec.regions: two regions have the same id; give each region its own id from 1 to 31"),
     validation = Rule::new("self.regions.all(r, oldSelf.regions.all(o, o.name != r.name || o.id == r.id))")
         .message("spec.regions: a region's id cannot change once set (it is part of every write's identity); restore the old id")
         .reason(Reason::FieldValueForbidden),

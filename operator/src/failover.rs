@@ -71,7 +71,9 @@ pub enum Decision {
     Master { master: u32, promote: bool, changed: Option<Why> },
     /// The recorded master is down; it is waited for until the grace period ends.
     Waiting { master: u32, remaining: SignedDuration },
-    /// Nobody can be master: no member answers (or the master is lost with no replica).
+    /// A new shard whose members do not answer yet: nobody to elect.
+    Starting,
+    /// The master is lost and no member can take over.
     NoMaster { reason: String },
 }
 
@@ -80,7 +82,7 @@ pub fn decide(members: &[Member], recorded: Option<&Recorded>, now: Timestamp, g
     let Some(recorded) = recorded else {
         return match members.iter().filter(|m| m.node.is_some()).min_by_key(|m| m.ordinal) {
             Some(m) => master(m, Some(Why::Elected)),
-            None => Decision::NoMaster { reason: "no member of the shard answers yet".into() },
+            None => Decision::Starting,
         };
     };
     let Some(current) = members.iter().find(|m| m.ordinal == recorded.ordinal) else {

@@ -20,7 +20,10 @@ fn check(relative: &str, generated: &str) {
 
 #[test]
 fn crds_yaml_matches_the_rust_types() {
-    check("../crds/activeactivedatabases.meridian.io.yaml", &meridian_operator::crd::crd_yaml().expect("the CRD serialises"));
+    check(
+        "../crds/activeactivedatabases.meridian.io.yaml",
+        &meridian_operator::crd::crd_yaml().expect("the CRD serialises"),
+    );
 }
 
 #[test]

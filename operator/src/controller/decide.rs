@@ -29,7 +29,7 @@ impl ShardDecision {
     pub fn master(&self) -> Option<u32> {
         match &self.decision {
             Decision::Master { master, .. } | Decision::Waiting { master, .. } => Some(*master),
-            Decision::NoMaster { .. } => None,
+            Decision::Starting | Decision::NoMaster { .. } => None,
         }
     }
 }

@@ -230,6 +230,24 @@ async fn reconcile_region(db: &ActiveActiveDatabase, ctx: &Context) -> Result<Ac
     let owner = db.controller_owner_ref(&()).ok_or(Error::NoUid)?;
     apply::apply(&ctx.client, &plan, build::build(&plan, &masters, &owner)).await?;
     let (outcome, mut notes) = act::act(&plan, &observed, &decisions, ctx).await;
+    let observed_generation = db.status.as_ref().and_then(|s| s.observed_generation);
+    if observed_generation != db.metadata.generation {
+        let members: u32 = plan.shards.iter().map(|s| s.members).sum();
+        notes.insert(
+            0,
+            Note::normal(
+                "Applied",
+                format!(
+                    "generation {}: region {} has {} shard(s) of {} datanode(s) in all, peering with {} region(s)",
+                    db.metadata.generation.unwrap_or(0),
+                    plan.region.name,
+                    plan.shards.len(),
+                    members,
+                    plan.peers.len()
+                ),
+            ),
+        );
+    }
     let new_status = status::status(&plan, &observed, &decisions, &outcome, &frame);
     notes.extend(transitions(db.status.as_ref(), &new_status));
     publish(ctx, db, &notes).await;

@@ -58,7 +58,7 @@ pub fn status(
                 names::pod(plan, d.index, *master),
                 remaining.as_secs().max(0)
             )),
-            Decision::Master { .. } => {}
+            Decision::Master { .. } | Decision::Starting => {}
         }
     }
     let shards_ready = if ready == shards.len() {
@@ -184,7 +184,7 @@ fn shard_status(
         Decision::Master { master, .. } => {
             outcome.promoted.get(&d.index).cloned().or_else(|| report(*master).map(|r| r.state.actor.clone()))
         }
-        Decision::NoMaster { .. } => None,
+        Decision::Starting | Decision::NoMaster { .. } => None,
     };
     let master_report = master.and_then(report);
     let ready = matches!(&d.decision, Decision::Master { master, promote, .. }
