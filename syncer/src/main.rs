@@ -106,6 +106,7 @@ fn main() -> anyhow::Result<()> {
             server = server.tls_config(tls.server()).map_err(|e| anyhow::anyhow!("TLS: {e}"))?;
         }
         server
+            .layer(meridian_datanode::repl::version_header())
             .add_service(service)
             .serve_with_incoming_shutdown(incoming, meridian_datanode::process::shutdown_signal())
             .await?;
