@@ -12,5 +12,6 @@ pub mod leader;
 pub mod metrics;
 pub mod nodes;
 pub mod plan;
+pub mod plugin;
 pub mod rollout;
 pub mod syncer_info;

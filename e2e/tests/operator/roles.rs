@@ -144,5 +144,21 @@ fn the_operator_elects_labels_and_fails_over_real_datanodes() -> TestResult {
         }
     }))?;
     wait_condition(&plane, &ns, "cache", "Ready", "True", "Ready")?;
+
+    // The kubectl plugin shows it as one table, digest included once the operator took one.
+    kube(eventually("a digest of the shard", OPERATOR_TIMEOUT, || {
+        let db = get_json(&plane, &["get", "aadb", "cache", "-n", &ns])?;
+        db["status"]["shards"][0]["digest"].as_str().map(String::from).ok_or_else(|| db["status"].to_string())
+    }))?;
+    let plugin = workspace_binary("kubectl-meridian")?;
+    let out = Command::new(plugin)
+        .args(["status", "cache", "-n", &ns])
+        .env("KUBECONFIG", plane.kubeconfig())
+        .output()
+        .map_err(|e| to_err(e.to_string()))?;
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{table}{}", String::from_utf8_lossy(&out.stderr));
+    let row = table.lines().find(|l| l.starts_with("us-east")).unwrap_or_default();
+    assert!(row.contains("True") && row.contains("0-16383") && row.contains("cache-shard-0-1") && row.contains("cache-shard-0-0 ("), "{table}");
     Ok(())
 }
