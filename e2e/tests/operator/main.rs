@@ -13,6 +13,7 @@ mod helm;
 mod leader;
 mod objects;
 mod roles;
+mod rollout;
 
 use std::sync::Arc;
 

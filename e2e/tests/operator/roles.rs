@@ -18,14 +18,14 @@ use crate::objects::to_err;
 use crate::{TestResult, kube, manifest, plane};
 
 /// A loopback address of its own per datanode: 127.<pid>.<test>.<n>.
-fn address(n: u8) -> String {
+pub fn address(n: u8) -> String {
     static TEST: AtomicU8 = AtomicU8::new(1);
     static THIS: std::sync::OnceLock<u8> = std::sync::OnceLock::new();
     let test = *THIS.get_or_init(|| TEST.fetch_add(1, Ordering::Relaxed));
     format!("127.{}.{test}.{n}", 20 + std::process::id() % 200)
 }
 
-fn datanode(ip: &str) -> Result<Process, meridian_e2e::Error> {
+pub fn datanode(ip: &str) -> Result<Process, meridian_e2e::Error> {
     let bin = workspace_binary("meridian-datanode")?;
     let args = ["--port=6379", "--repl-port=16379", "--region=1", "--database-id=cache", "--active-active"]
         .iter()
@@ -42,7 +42,7 @@ fn now_rfc3339() -> String {
 }
 
 /// What a kubelet would write: the pod runs at `ip` and is (un)ready since now.
-fn set_pod(plane: &KubeControlPlane, ns: &str, pod: &str, ip: &str, ready: bool) -> TestResult {
+pub fn set_pod(plane: &KubeControlPlane, ns: &str, pod: &str, ip: &str, ready: bool) -> TestResult {
     let status = if ready { "True" } else { "False" };
     let patch = format!(
         r#"{{"status":{{"phase":"Running","podIP":"{ip}","podIPs":[{{"ip":"{ip}"}}],"conditions":[{{"type":"Ready","status":"{status}","lastTransitionTime":"{}"}}]}}}}"#,
@@ -52,7 +52,7 @@ fn set_pod(plane: &KubeControlPlane, ns: &str, pod: &str, ip: &str, ready: bool)
     Ok(())
 }
 
-fn redis(ip: &str) -> Result<redis::Connection, meridian_e2e::Error> {
+pub fn redis(ip: &str) -> Result<redis::Connection, meridian_e2e::Error> {
     let client = redis::Client::open(format!("redis://{ip}:6379/")).map_err(|e| to_err(e.to_string()))?;
     client.get_connection_with_timeout(Duration::from_secs(5)).map_err(|e| to_err(e.to_string()))
 }
@@ -159,6 +159,12 @@ fn the_operator_elects_labels_and_fails_over_real_datanodes() -> TestResult {
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{table}{}", String::from_utf8_lossy(&out.stderr));
     let row = table.lines().find(|l| l.starts_with("us-east")).unwrap_or_default();
-    assert!(row.contains("True") && row.contains("0-16383") && row.contains("cache-shard-0-1") && row.contains("cache-shard-0-0 ("), "{table}");
+    assert!(
+        row.contains("True")
+            && row.contains("0-16383")
+            && row.contains("cache-shard-0-1")
+            && row.contains("cache-shard-0-0 ("),
+        "{table}"
+    );
     Ok(())
 }
