@@ -135,7 +135,7 @@ impl Child {
 
     /// Stops the process and waits for it: SIGTERM, then SIGKILL after `timeout`.
     pub fn stop(&mut self, timeout: Duration) {
-        stop_all(std::slice::from_mut(self), timeout);
+        stop_all(vec![self], timeout);
     }
 }
 
@@ -146,7 +146,7 @@ impl Drop for Child {
 }
 
 /// Stops every child at once (so N children take one timeout, not N), then reaps them.
-pub fn stop_all(children: &mut [Child], timeout: Duration) {
+pub fn stop_all(mut children: Vec<&mut Child>, timeout: Duration) {
     for c in children.iter() {
         c.terminate();
     }
@@ -238,11 +238,9 @@ mod tests {
         let pid = c.pid().unwrap();
         std::thread::sleep(Duration::from_millis(100));
         let started = Instant::now();
-        let mut children = vec![c];
-        stop_all(&mut children, Duration::from_millis(300));
+        stop_all(vec![&mut c], Duration::from_millis(300));
         assert!(started.elapsed() < Duration::from_secs(3));
         assert!(!alive(pid), "pid {pid} survived");
-        drop(children);
     }
 
     #[test]
