@@ -33,6 +33,7 @@ fn replicas_and_a_region_are_added_to_a_running_database() -> meridian_e2e::Resu
     let replica = member(&s, "r1", 0, 1)["addr"].as_str().unwrap().to_string();
     eventually("the new replica has the data", CONVERGE, || {
         let mut c = crate::conn(&replica).ok()?;
+        redis::cmd("READONLY").query::<()>(&mut c).ok()?;
         let n: i64 = redis::cmd("SISMEMBER").arg("s").arg("before").query(&mut c).ok()?;
         (n == 1).then_some(())
     })?;

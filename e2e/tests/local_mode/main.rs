@@ -77,6 +77,13 @@ pub fn get(addr: &str, key: &str) -> Option<String> {
     }
 }
 
+/// GET on a replica (after READONLY: a replica redirects reads to its master otherwise).
+pub fn get_replica(addr: &str, key: &str) -> Option<String> {
+    let mut c = conn(addr).ok()?;
+    redis::cmd("READONLY").query::<()>(&mut c).ok()?;
+    redis::cmd("GET").arg(key).query::<Option<String>>(&mut c).ok().flatten()
+}
+
 /// Polls until `f` returns `Some`, for at most `timeout`.
 pub fn eventually<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Result<T> {
     let deadline = Instant::now() + timeout;

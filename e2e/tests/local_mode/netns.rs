@@ -98,18 +98,31 @@ fn a_region_cut_under_load_converges_with_every_acknowledged_write() -> meridian
         eventually(&format!("{name}: c = {incrs}"), CONVERGE, || {
             matches!(cmd(addr, &["GET", "c"]), Ok(Value::BulkString(b)) if b == incrs.to_string().as_bytes()).then_some(())
         })?;
-        let got: BTreeSet<String> = match cmd(addr, &["SMEMBERS", "s"]).unwrap() {
-            Value::Array(items) => items
-                .into_iter()
-                .filter_map(|v| match v {
-                    Value::BulkString(b) => Some(String::from_utf8_lossy(&b).to_string()),
-                    _ => None,
-                })
-                .collect(),
-            other => panic!("SMEMBERS: {other:?}"),
+        // Each writer's last SADD follows its last INCR: wait for the set too.
+        let smembers = || -> BTreeSet<String> {
+            match cmd(addr, &["SMEMBERS", "s"]) {
+                Ok(Value::Array(items)) => items
+                    .into_iter()
+                    .filter_map(|v| match v {
+                        Value::BulkString(b) => Some(String::from_utf8_lossy(&b).to_string()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => BTreeSet::new(),
+            }
         };
-        let missing: Vec<&&String> = members.iter().filter(|m| !got.contains(m.as_str())).collect();
-        assert!(missing.is_empty(), "{name} lacks {} acknowledged members: {missing:?}", missing.len());
+        let result = eventually(&format!("{name}: every acknowledged member"), CONVERGE, || {
+            let got = smembers();
+            members.iter().all(|m| got.contains(m.as_str())).then_some(got)
+        });
+        let got = match result {
+            Ok(got) => got,
+            Err(e) => {
+                let got = smembers();
+                let missing: Vec<&&String> = members.iter().filter(|m| !got.contains(m.as_str())).collect();
+                panic!("{e}: {name} lacks {} acknowledged members: {missing:?}", missing.len());
+            }
+        };
         assert_eq!(got.len(), members.len(), "{name}");
         assert_eq!(crate::get(addr, "cut-side").as_deref(), Some("r1"));
         assert_eq!(crate::get(addr, "other-side").as_deref(), Some("r2"));

@@ -7,7 +7,7 @@ use std::time::Duration;
 use meridian_e2e::local::LocalDb;
 use redis::Value;
 
-use crate::{CONVERGE, client, cmd, eventually, get, kill9, manifest, member, region};
+use crate::{CONVERGE, client, cmd, eventually, get, get_replica, kill9, manifest, member, region};
 
 #[test]
 fn killed_children_come_back_and_catch_up() -> meridian_e2e::Result<()> {
@@ -35,9 +35,7 @@ fn killed_children_come_back_and_catch_up() -> meridian_e2e::Result<()> {
     assert_eq!(cmd(&client(&s, "r2"), &["INCR", "n"]).unwrap(), Value::Int(1));
     let replica_addr = member(&s, "r1", 0, 1)["addr"].as_str().unwrap().to_string();
     eventually("the sum on the restarted replica", CONVERGE, || {
-        let mut c = crate::conn(&replica_addr).ok()?;
-        let v: Option<String> = redis::cmd("GET").arg("n").query(&mut c).ok()?;
-        (v.as_deref() == Some("2")).then_some(())
+        (get_replica(&replica_addr, "n").as_deref() == Some("2")).then_some(())
     })?;
     Ok(())
 }
@@ -54,11 +52,7 @@ fn a_killed_master_fails_over_after_the_grace_period_with_its_data() -> meridian
     // Both replicas hold every write before the master dies.
     for o in [1, 2] {
         let addr = member(&s, "r1", 0, o)["addr"].as_str().unwrap().to_string();
-        eventually("replicated", CONVERGE, || {
-            let mut c = crate::conn(&addr).ok()?;
-            let v: Option<String> = redis::cmd("GET").arg("c").query(&mut c).ok()?;
-            (v.as_deref() == Some("50")).then_some(())
-        })?;
+        eventually("replicated", CONVERGE, || (get_replica(&addr, "c").as_deref() == Some("50")).then_some(()))?;
     }
     let pid = member(&s, "r1", 0, 0)["process"]["pid"].as_u64().unwrap();
     kill9(pid);
@@ -84,9 +78,7 @@ fn a_killed_master_fails_over_after_the_grace_period_with_its_data() -> meridian
     assert_eq!(cmd(&new_master, &["INCR", "c"]).unwrap(), Value::Int(51));
     // The old master, back empty, resynced from the new one.
     eventually("the old master has the data", CONVERGE, || {
-        let mut c = crate::conn(&master).ok()?;
-        let v: Option<String> = redis::cmd("GET").arg("c").query(&mut c).ok()?;
-        (v.as_deref() == Some("51")).then_some(())
+        (get_replica(&master, "c").as_deref() == Some("51")).then_some(())
     })?;
     // And the other region got it all too.
     eventually("r2 converged", CONVERGE, || (get(&client(&s, "r2"), "c").as_deref() == Some("51")).then_some(()))?;
