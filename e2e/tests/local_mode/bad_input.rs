@@ -61,8 +61,12 @@ fn a_port_in_use_is_named_with_what_needed_it() {
 
 #[test]
 fn a_missing_binary_is_a_clear_error() {
-    let err = refused("nobin", &manifest("nobin", 2, 1, 10), &[], &[("MERIDIAN_SYNCER_BIN", "/nonexistent/meridian-syncer")]);
-    assert!(err.contains("meridian-syncer not found (looked at MERIDIAN_SYNCER_BIN=/nonexistent/meridian-syncer)"), "{err}");
+    let err =
+        refused("nobin", &manifest("nobin", 2, 1, 10), &[], &[("MERIDIAN_SYNCER_BIN", "/nonexistent/meridian-syncer")]);
+    assert!(
+        err.contains("meridian-syncer not found (looked at MERIDIAN_SYNCER_BIN=/nonexistent/meridian-syncer)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -74,7 +78,11 @@ fn a_directory_held_by_another_database_is_refused_and_the_runner_keeps_going() 
     let (f, d, b) = (other.display().to_string(), db.dir.display().to_string(), db.base.to_string());
     let out = local(&[&f, "--dir", &d, "--port-base", &b, "--ports-per-region", "100"], &[])?;
     assert!(!out.status.success());
-    assert!(stderr(&out).contains(&format!("{d} runs database \"cache\" and {f} is database \"other\"")), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("{d} runs database \"cache\" and {f} is database \"other\"")),
+        "{}",
+        stderr(&out)
+    );
     // Other options than the runner's are refused too.
     let input = db.manifest.display().to_string();
     let out = local(&[&input, "--dir", &d, "--port-base", "31000", "--ports-per-region", "100"], &[])?;

@@ -24,7 +24,10 @@ fn replicas_and_a_region_are_added_to_a_running_database() -> meridian_e2e::Resu
     let out = local(&[&file, "--dir", &dir, "--port-base", &base, "--ports-per-region", "100"], &[])?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("r1 shard 0: 1 → 2 datanodes") && stdout.contains("r2 shard 0: 1 → 2 datanodes"), "{stdout}");
+    assert!(
+        stdout.contains("r1 shard 0: 1 → 2 datanodes") && stdout.contains("r2 shard 0: 1 → 2 datanodes"),
+        "{stdout}"
+    );
     db.wait(Duration::from_secs(60), "two members per shard, ready", |s| {
         s["ready"] == true && member(s, "r1", 0, 1)["role"] == "replica" && member(s, "r2", 0, 1)["role"] == "replica"
     })?;

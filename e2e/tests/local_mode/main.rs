@@ -61,7 +61,8 @@ pub fn cmd(addr: &str, args: &[&str]) -> redis::RedisResult<Value> {
         }
         match command.query::<Value>(&mut c) {
             Err(e) if e.kind() == redis::ErrorKind::Moved => match e.redirect_node() {
-                Some((host, port)) => addr = format!("{host}:{port}"),
+                // (the node's host:port, the slot)
+                Some((node, _slot)) => addr = node.to_string(),
                 None => return Err(e),
             },
             other => return other,

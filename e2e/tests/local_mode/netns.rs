@@ -96,7 +96,8 @@ fn a_region_cut_under_load_converges_with_every_acknowledged_write() -> meridian
     assert!(matches!(during, Ok(Value::Int(_))), "{during:?}");
     for (name, addr) in &clients {
         eventually(&format!("{name}: c = {incrs}"), CONVERGE, || {
-            matches!(cmd(addr, &["GET", "c"]), Ok(Value::BulkString(b)) if b == incrs.to_string().as_bytes()).then_some(())
+            matches!(cmd(addr, &["GET", "c"]), Ok(Value::BulkString(b)) if b == incrs.to_string().as_bytes())
+                .then_some(())
         })?;
         // Each writer's last SADD follows its last INCR: wait for the set too.
         let smembers = || -> BTreeSet<String> {
@@ -133,7 +134,9 @@ fn a_region_cut_under_load_converges_with_every_acknowledged_write() -> meridian
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|r| r["shards"][0]["members"].as_array().unwrap().iter().map(|m| m["addr"].as_str().unwrap().to_string()))
+        .flat_map(|r| {
+            r["shards"][0]["members"].as_array().unwrap().iter().map(|m| m["addr"].as_str().unwrap().to_string())
+        })
         .collect();
     assert_eq!(addrs.len(), 6);
     eventually("one digest on all six nodes", CONVERGE, || {

@@ -58,7 +58,8 @@ fn a_killed_master_fails_over_after_the_grace_period_with_its_data() -> meridian
     kill9(pid);
     db.wait(Duration::from_secs(30), "a replica took over", |s| {
         let shard = &region(s, "r1")["shards"][0];
-        shard["master"].as_u64().is_some_and(|m| m != 0) && shard["state"].as_str().is_some_and(|t| t.starts_with("master"))
+        shard["master"].as_u64().is_some_and(|m| m != 0)
+            && shard["state"].as_str().is_some_and(|t| t.starts_with("master"))
     })?;
     db.wait(Duration::from_secs(30), "the old master back as a replica", |s| {
         member(s, "r1", 0, 0)["role"] == "replica" && member(s, "r1", 0, 0)["link_up"] == true && s["ready"] == true

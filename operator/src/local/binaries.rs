@@ -32,10 +32,8 @@ pub fn find(bin_dir: Option<&Path>) -> Result<Binaries, BinaryError> {
         .filter(|(n, v)| std::env::var_os(v).is_none() && locate(n, v, bin_dir, beside.as_deref()).is_err())
         .map(|(n, _)| *n)
         .collect();
-    if !missing.is_empty() {
-        if let (Some(cargo), Some(dir)) = (std::env::var_os("CARGO"), beside.as_deref()) {
-            build(Path::new(&cargo), dir, &missing)?;
-        }
+    if let (false, Some(cargo), Some(dir)) = (missing.is_empty(), std::env::var_os("CARGO"), beside.as_deref()) {
+        build(Path::new(&cargo), dir, &missing)?;
     }
     let [(dn, dv), (sn, sv)] = PROGRAMS;
     Ok(Binaries {

@@ -99,20 +99,20 @@ pub async fn detach(args: &UpArgs, dir: &Path) -> anyhow::Result<ExitCode> {
             let output = std::fs::read_to_string(&log_path).unwrap_or_default();
             bail!("the background supervisor {exit}:\n{}", output.trim_end());
         }
-        if let Ok(s) = status_of(dir).await {
-            if s.ready {
-                for r in &s.regions {
-                    println!("{} (id {}): redis-cli -h {} -p {}", r.name, r.id, host(&r.client), port(&r.client));
-                }
-                println!(
-                    "meridian local: {} ready in {:.1} s, running in the background (pid {}); `meridian-operator local stop --dir {}` stops it",
-                    s.database,
-                    s.ready_after_ms.unwrap_or(0) as f64 / 1000.0,
-                    child.id(),
-                    dir.display()
-                );
-                return Ok(ExitCode::SUCCESS);
+        if let Ok(s) = status_of(dir).await
+            && s.ready
+        {
+            for r in &s.regions {
+                println!("{} (id {}): redis-cli -h {} -p {}", r.name, r.id, host(&r.client), port(&r.client));
             }
+            println!(
+                "meridian local: {} ready in {:.1} s, running in the background (pid {}); `meridian-operator local stop --dir {}` stops it",
+                s.database,
+                s.ready_after_ms.unwrap_or(0) as f64 / 1000.0,
+                child.id(),
+                dir.display()
+            );
+            return Ok(ExitCode::SUCCESS);
         }
         if Instant::now() >= deadline {
             let shown = status_of(dir).await.map(|s| render(&s).join("\n")).unwrap_or_default();
