@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod kube;
+pub mod local;
 pub mod operator;
 pub mod process;
 pub mod proxy;

@@ -9,6 +9,7 @@ pub mod crd;
 pub mod failover;
 pub mod http;
 pub mod leader;
+pub mod local;
 pub mod metrics;
 pub mod nodes;
 pub mod plan;
