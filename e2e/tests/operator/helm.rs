@@ -14,6 +14,28 @@ fn chart() -> PathBuf {
 }
 
 #[test]
+fn the_chart_lints_renders_and_asks_for_its_region() -> TestResult {
+    let plane = plane();
+    let chart = chart().display().to_string();
+    let lint = kube(plane.helm_ok(&["lint", &chart]))?;
+    assert!(lint.contains("1 chart(s) linted, 0 chart(s) failed"), "{lint}");
+    let rendered = kube(plane.helm_ok(&["template", "meridian", &chart, "--set", "region=eu-west"]))?;
+    for kind in ["ServiceAccount", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "Deployment"] {
+        assert!(rendered.contains(&format!("kind: {kind}\n")), "no {kind} in:\n{rendered}");
+    }
+    assert!(rendered.contains("value: \"eu-west\""), "{rendered}");
+    let missing = kube(plane.helm(&["template", "meridian", &chart]))?;
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(!missing.status.success() && stderr.contains("set the region this cluster is: --set region="), "{stderr}");
+    let bad = kube(plane.helm(&["template", "meridian", &chart, "--set", "region=US East"]))?;
+    assert!(
+        !bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("/region"),
+        "a region the schema refuses"
+    );
+    Ok(())
+}
+
+#[test]
 fn the_operator_runs_with_only_the_rights_the_chart_grants() -> TestResult {
     let plane = plane();
     let ns = kube(plane.create_namespace("helm"))?;

@@ -12,6 +12,7 @@ mod deletion;
 mod helm;
 mod leader;
 mod objects;
+mod peers;
 mod roles;
 mod rollout;
 

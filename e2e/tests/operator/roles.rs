@@ -7,7 +7,6 @@
 
 use std::net::TcpStream;
 use std::process::Command;
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use meridian_e2e::kube::{KubeControlPlane, eventually};
@@ -17,11 +16,9 @@ use meridian_e2e::process::{Process, workspace_binary};
 use crate::objects::to_err;
 use crate::{TestResult, kube, manifest, plane};
 
-/// A loopback address of its own per datanode: 127.<pid>.<test>.<n>.
-pub fn address(n: u8) -> String {
-    static TEST: AtomicU8 = AtomicU8::new(1);
-    static THIS: std::sync::OnceLock<u8> = std::sync::OnceLock::new();
-    let test = *THIS.get_or_init(|| TEST.fetch_add(1, Ordering::Relaxed));
+/// A loopback address of its own per datanode: 127.<pid>.<test>.<n>, `test` distinct per test
+/// (they run at once in one process).
+pub fn address(test: u8, n: u8) -> String {
     format!("127.{}.{test}.{n}", 20 + std::process::id() % 200)
 }
 
@@ -86,7 +83,7 @@ fn the_operator_elects_labels_and_fails_over_real_datanodes() -> TestResult {
     for pod in ["cache-shard-0-0", "cache-shard-0-1"] {
         kube(eventually(format!("pod {pod}"), OPERATOR_TIMEOUT, || get_json(&plane, &["get", "pod", pod, "-n", &ns])))?;
     }
-    let (a, b) = (address(1), address(2));
+    let (a, b) = (address(1, 1), address(1, 2));
     let node_a = datanode(&a)?;
     let _node_b = datanode(&b)?;
     set_pod(&plane, &ns, "cache-shard-0-0", &a, true)?;

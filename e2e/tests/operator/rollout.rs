@@ -38,7 +38,7 @@ impl Kubelet {
                 continue;
             }
             let ordinal: u8 = name.rsplit('-').next().and_then(|o| o.parse().ok()).unwrap_or(0);
-            let ip = address(ordinal + 1);
+            let ip = address(2, ordinal + 1);
             self.running.remove(&name);
             let process = datanode(&ip)?;
             set_pod(plane, ns, &name, &ip, true)?;
