@@ -8,6 +8,7 @@ mod bad_input;
 mod compression;
 mod failover;
 mod faults;
+mod fencing;
 mod layouts;
 mod seed;
 mod tls;
