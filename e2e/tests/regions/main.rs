@@ -11,6 +11,7 @@ mod faults;
 mod fencing;
 mod layouts;
 mod seed;
+mod shard_loss;
 mod tls;
 
 use std::time::Duration;
