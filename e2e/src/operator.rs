@@ -119,12 +119,22 @@ pub fn wait_condition(
 
 /// The reasons of the Events about database `name`.
 pub fn event_reasons(plane: &KubeControlPlane, ns: &str, name: &str) -> Vec<String> {
+    events(plane, ns, name, "reason")
+}
+
+/// The messages (`note`) of the Events about database `name`.
+pub fn event_messages(plane: &KubeControlPlane, ns: &str, name: &str) -> Vec<String> {
+    events(plane, ns, name, "note")
+}
+
+/// One field of every Event about database `name`.
+fn events(plane: &KubeControlPlane, ns: &str, name: &str, field: &str) -> Vec<String> {
     let selector = format!("regarding.name={name},regarding.kind=ActiveActiveDatabase");
     let Ok(events) = get_json(plane, &["get", "events.events.k8s.io", "-n", ns, "--field-selector", &selector]) else {
         return vec![];
     };
     events["items"]
         .as_array()
-        .map(|i| i.iter().filter_map(|e| e["reason"].as_str().map(String::from)).collect())
+        .map(|i| i.iter().filter_map(|e| e[field].as_str().map(String::from)).collect())
         .unwrap_or_default()
 }

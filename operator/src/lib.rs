@@ -14,5 +14,6 @@ pub mod metrics;
 pub mod nodes;
 pub mod plan;
 pub mod plugin;
+pub mod rebuild;
 pub mod rollout;
 pub mod syncer_info;

@@ -75,7 +75,15 @@ pub fn statefulset(plan: &RegionPlan, shard: &ShardPlan, owner: &OwnerReference)
                 }]
             }),
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta { labels: Some(labels), ..Default::default() }),
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels),
+                    // A new token is a new revision: the rollout replaces every member in turn.
+                    annotations: shard
+                        .rebuild
+                        .as_ref()
+                        .map(|t| [(crate::rebuild::TEMPLATE_ANNOTATION.to_string(), t.clone())].into()),
+                    ..Default::default()
+                }),
                 spec: Some(pod_spec(plan, shard, selector)),
             },
             ..Default::default()

@@ -11,6 +11,7 @@ pub mod digest;
 pub mod error;
 pub mod lease_keeper;
 pub mod observe;
+pub mod rebuild_request;
 pub mod status;
 
 use std::collections::BTreeMap;
@@ -195,7 +196,7 @@ async fn reconcile_region(db: &ActiveActiveDatabase, ctx: &Context) -> Result<Ac
     let now = Timestamp::now();
     let frame =
         status::Frame { region: &ctx.region, previous: db.status.as_ref(), generation: db.metadata.generation, now };
-    let plan = match plan::plan(db, &ctx.region, &ctx.defaults) {
+    let mut plan = match plan::plan(db, &ctx.region, &ctx.defaults) {
         Ok(plan) => plan,
         Err(e) => {
             let reason = match e {
@@ -229,6 +230,7 @@ async fn reconcile_region(db: &ActiveActiveDatabase, ctx: &Context) -> Result<Ac
         write_status(ctx, db, status::blocked("SecretMissing", &message, true, &frame)).await?;
         return Ok(Action::requeue(SECRET_REQUEUE));
     }
+    let rebuild = rebuild_request::take(db, &mut plan, now);
     let unreachable = remember_unreachable(ctx, &plan.namespace, &observed, now);
     let recorded = decide::recorded(&plan, db.status.as_ref());
     let decisions = decide::decide(&plan, &observed, &recorded, &unreachable, now);
@@ -268,9 +270,14 @@ async fn reconcile_region(db: &ActiveActiveDatabase, ctx: &Context) -> Result<Ac
     };
     let new_status = status::status(&plan, &observed, &decisions, &outcome, &digests, &frame);
     notes.extend(transitions(db.status.as_ref(), &new_status));
+    notes.extend(rebuild.clone());
     publish(ctx, db, &notes).await;
     let busy = conditions::is_true(&new_status.conditions, conditions::PROGRESSING) == Some(true);
     write_status(ctx, db, new_status).await?;
+    // Only once the status holds the tokens: they are what later passes render.
+    if rebuild.is_some() {
+        rebuild_request::clear(ctx, db).await?;
+    }
     applied?;
     Ok(Action::requeue(if busy { BUSY_REQUEUE } else { SETTLED_REQUEUE }))
 }

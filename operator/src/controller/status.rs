@@ -232,6 +232,7 @@ fn shard_status(
         replicas,
         ready,
         digest: None,
+        rebuild: plan.shards.get(d.index as usize).and_then(|s| s.rebuild.clone()),
     }
 }
 

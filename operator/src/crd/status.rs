@@ -64,6 +64,11 @@ pub struct ShardStatus {
     /// the same slots in two regions mean the same data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
+    /// When a rebuild of this shard was last asked for (annotation `meridian.io/rebuild-shard`):
+    /// the shard's pods run a template carrying this token, so each member is replaced in turn
+    /// and refilled by a full sync.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rebuild: Option<String>,
 }
 
 #[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, schemars::JsonSchema)]

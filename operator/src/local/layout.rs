@@ -156,7 +156,7 @@ mod tests {
         p.shards = slots::split(shards)
             .into_iter()
             .enumerate()
-            .map(|(i, slots)| ShardPlan { index: i as u32, slots, members })
+            .map(|(i, slots)| ShardPlan { index: i as u32, slots, members, rebuild: None })
             .collect();
         p
     }

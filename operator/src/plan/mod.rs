@@ -52,6 +52,8 @@ pub struct ShardPlan {
     pub slots: SlotRange,
     /// The master and its replicas.
     pub members: u32,
+    /// The token of the last rebuild asked for (`crate::rebuild`), carried in the pod template.
+    pub rebuild: Option<String>,
 }
 
 /// Everything this region should run, defaults applied.
@@ -118,6 +120,12 @@ pub enum PlanError {
 }
 
 /// Plans `region` of `db`: the manifest's CEL rules, then the defaults.
+/// The rebuild token the status keeps for shard `index`, if a rebuild was ever asked for.
+fn rebuild_token(db: &ActiveActiveDatabase, index: usize) -> Option<String> {
+    let status = db.status.as_ref()?;
+    status.shards.iter().find(|s| usize::try_from(s.index).ok() == Some(index))?.rebuild.clone()
+}
+
 pub fn plan(db: &ActiveActiveDatabase, region: &str, defaults: &OperatorDefaults) -> Result<RegionPlan, PlanError> {
     check(db)?;
     let database = db.metadata.name.clone().ok_or(PlanError::MissingMetadata("metadata.name"))?;
@@ -132,7 +140,7 @@ pub fn plan(db: &ActiveActiveDatabase, region: &str, defaults: &OperatorDefaults
     let shards = slots::split(shard_count)
         .into_iter()
         .enumerate()
-        .map(|(i, slots)| ShardPlan { index: i as u32, slots, members: replicas + 1 })
+        .map(|(i, slots)| ShardPlan { index: i as u32, slots, members: replicas + 1, rebuild: rebuild_token(db, i) })
         .collect();
     let mut peers: Vec<Region> = spec.regions.iter().filter(|r| r.name != region).map(region_of).collect();
     peers.sort_by_key(|r| r.id);

@@ -30,7 +30,7 @@ mod tests {
         slots::split(n)
             .into_iter()
             .enumerate()
-            .map(|(i, slots)| ShardPlan { index: i as u32, slots, members })
+            .map(|(i, slots)| ShardPlan { index: i as u32, slots, members, rebuild: None })
             .collect()
     }
 

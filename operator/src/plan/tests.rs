@@ -26,7 +26,10 @@ fn each_region_gets_its_own_layout_with_the_defaults_applied() {
         Region { name: "us-east".into(), id: 1, peer_endpoint: "syncer.us-east.example:7700".into() }
     );
     assert_eq!(us.shards.len(), 2);
-    assert_eq!(us.shards[1], ShardPlan { index: 1, slots: SlotRange { start: 8192, end: 16383 }, members: 2 });
+    assert_eq!(
+        us.shards[1],
+        ShardPlan { index: 1, slots: SlotRange { start: 8192, end: 16383 }, members: 2, rebuild: None }
+    );
     assert_eq!(us.peers.iter().map(|p| p.id).collect::<Vec<_>>(), vec![2, 3]);
     assert_eq!(us.failover_grace_seconds, 10);
     assert_eq!(us.backlog_bytes, 16 << 20);
