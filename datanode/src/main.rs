@@ -196,10 +196,18 @@ fn main() -> anyhow::Result<()> {
         let grpc = tokio::spawn(serve_replication(server.clone(), repl_listener, stop_rx));
         server::run(listener, server, meridian_datanode::process::shutdown_signal()).await;
         let _ = stop_tx.send(true);
-        let _ = grpc.await;
+        // Graceful shutdown waits for every open RPC, and a follower's or a syncer's stream
+        // never ends on its own: after a short drain the process exits with them still open
+        // (they reconnect elsewhere), rather than hang until SIGKILL.
+        if tokio::time::timeout(GRPC_DRAIN, grpc).await.is_err() {
+            tracing::info!("replication streams still open after {GRPC_DRAIN:?}; closing them");
+        }
         Ok(())
     })
 }
+
+/// How long open replication streams may take to end once the node is stopping.
+const GRPC_DRAIN: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The gRPC replication service, until `stop` turns true.
 async fn serve_replication(

@@ -162,6 +162,23 @@ pub fn settle(
     Settled { decision, master_addr, repoint }
 }
 
+/// A switchover (a rollout's or a rebuild's step): member `to`, an up-to-date replica, becomes
+/// master and every other member, the old master included, follows it. Unchanged when `to`
+/// has no address.
+pub fn switchover(
+    settled: Settled,
+    members: &[Member],
+    to: u32,
+    aliases: impl Fn(u32, &str) -> Vec<String>,
+) -> Settled {
+    let Some(addr) = members.iter().find(|m| m.ordinal == to).and_then(|m| m.addr.clone()) else { return settled };
+    Settled {
+        decision: Decision::Master { master: to, promote: true, changed: Some(Why::Switchover) },
+        repoint: to_repoint(members, to, &aliases(to, &addr)),
+        master_addr: Some(addr),
+    }
+}
+
 /// The members that must be told to follow the master: every other member that answers and
 /// is not already a replica of it under one of its addresses (`master_addrs`: its pod address,
 /// and the stable name a node that started from the shard map follows).

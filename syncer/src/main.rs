@@ -52,6 +52,9 @@ struct Cli {
     log_json: bool,
 }
 
+/// How long open peer streams may take to end once the syncer is stopping.
+const GRPC_DRAIN: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     meridian_datanode::process::init_logging(cli.log_json);
@@ -105,11 +108,27 @@ fn main() -> anyhow::Result<()> {
         if let Some(tls) = &tls {
             server = server.tls_config(tls.server()).map_err(|e| anyhow::anyhow!("TLS: {e}"))?;
         }
-        server
-            .layer(meridian_datanode::repl::version_header())
-            .add_service(service)
-            .serve_with_incoming_shutdown(incoming, meridian_datanode::process::shutdown_signal())
-            .await?;
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let mut serving = tokio::spawn(
+            server.layer(meridian_datanode::repl::version_header()).add_service(service).serve_with_incoming_shutdown(
+                incoming,
+                async move {
+                    let _ = stop_rx.await;
+                },
+            ),
+        );
+        tokio::select! {
+            served = &mut serving => served??,
+            _ = meridian_datanode::process::shutdown_signal() => {
+                let _ = stop_tx.send(());
+                // Graceful shutdown waits for every open RPC, and a peer's subscription never
+                // ends on its own: after a short drain the process exits with them open (the
+                // peers resubscribe), rather than hang until SIGKILL.
+                if tokio::time::timeout(GRPC_DRAIN, serving).await.is_err() {
+                    tracing::info!("peer streams still open after {GRPC_DRAIN:?}; closing them");
+                }
+            }
+        }
         for t in tasks {
             t.abort();
         }

@@ -13,6 +13,7 @@ mod bad_input;
 mod converge;
 mod diff;
 mod netns;
+mod rebuild;
 mod supervision;
 
 use std::time::{Duration, Instant};

@@ -101,14 +101,13 @@ pub fn decide(
 /// the others, the old master included, follow it.
 fn switch_over(d: ShardDecision, aliases: impl Fn(u32, &str) -> Vec<String>) -> ShardDecision {
     let Some(rollout::Step::Switchover(to)) = d.rollout else { return d };
-    let Some(addr) = d.members.iter().find(|m| m.ordinal == to).and_then(|m| m.addr.clone()) else { return d };
-    let repoint = failover::to_repoint(&d.members, to, &aliases(to, &addr));
-    ShardDecision {
-        decision: Decision::Master { master: to, promote: true, changed: Some(failover::Why::Switchover) },
-        master_addr: Some(addr),
-        repoint,
-        ..d
-    }
+    let settled = failover::Settled {
+        decision: d.decision.clone(),
+        master_addr: d.master_addr.clone(),
+        repoint: d.repoint.clone(),
+    };
+    let failover::Settled { decision, master_addr, repoint } = failover::switchover(settled, &d.members, to, aliases);
+    ShardDecision { decision, master_addr, repoint, ..d }
 }
 
 fn rollout_pods(observed: &Observed, shard: u32, members: &[Member], master_addrs: &[String]) -> Vec<rollout::Pod> {

@@ -95,6 +95,14 @@ pub enum Action {
         #[command(flatten)]
         dir: DirArg,
     },
+    /// Rebuild a shard of a region: each member is replaced in turn (replicas first, then the
+    /// master's role moves) and refilled by a full sync, writable throughout.
+    Rebuild {
+        region: String,
+        shard: u32,
+        #[command(flatten)]
+        dir: DirArg,
+    },
 }
 
 impl UpArgs {

@@ -65,6 +65,15 @@ pub async fn stop(dir: &Path) -> anyhow::Result<ExitCode> {
 
 pub async fn link(dir: &Path, region: String, up: bool) -> anyhow::Result<ExitCode> {
     let request = if up { Request::Heal { region } } else { Request::Cut { region } };
+    order(dir, request).await
+}
+
+pub async fn rebuild(dir: &Path, region: String, shard: u32) -> anyhow::Result<ExitCode> {
+    order(dir, Request::Rebuild { region, shard }).await
+}
+
+/// Sends the supervisor an order and prints its answer.
+async fn order(dir: &Path, request: Request) -> anyhow::Result<ExitCode> {
     match control::ask(&Paths(dir).socket(), &request).await {
         Ok(Answer::Done { text }) => {
             println!("meridian local: {text}");

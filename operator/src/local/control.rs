@@ -31,6 +31,10 @@ pub enum Request {
     Heal {
         region: String,
     },
+    Rebuild {
+        region: String,
+        shard: u32,
+    },
     /// A re-run: the manifest's text and the options it was run with.
     Apply {
         path: String,

@@ -15,6 +15,7 @@ pub mod control;
 pub mod desired;
 pub mod layout;
 pub mod netns;
+pub mod rebuild;
 pub mod screen;
 pub mod snapshot;
 pub mod state_dir;
@@ -37,6 +38,7 @@ pub fn run(args: LocalArgs) -> anyhow::Result<ExitCode> {
             Some(Action::Stop { dir, flag }) => commands::stop(&dir.unwrap_or_else(|| flag.path())).await,
             Some(Action::Cut { region, dir }) => commands::link(&dir.path(), region, false).await,
             Some(Action::Heal { region, dir }) => commands::link(&dir.path(), region, true).await,
+            Some(Action::Rebuild { region, shard, dir }) => commands::rebuild(&dir.path(), region, shard).await,
             None => {
                 let up = args.up;
                 let dir = up.dir.path();

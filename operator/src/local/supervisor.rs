@@ -60,6 +60,8 @@ pub struct ShardRun {
     pub recorded: Option<Recorded>,
     pub settled: Option<Settled>,
     pub created: Option<Instant>,
+    /// A rebuild asked for with `local rebuild`, while it runs.
+    pub rebuild: Option<super::rebuild::Rebuild>,
 }
 
 pub struct MemberRun {

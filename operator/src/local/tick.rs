@@ -13,6 +13,7 @@ use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use super::supervisor::{MemberRun, RegionRun, Supervisor};
 use crate::failover::{self, Decision, Member, NodeRole, Recorded, Why};
 use crate::nodes;
+use crate::rollout::Step;
 use crate::syncer_info;
 
 /// Every how many passes the datanodes also hash their keyspace (`MERIDIAN.DIGEST`'s digest).
@@ -159,7 +160,27 @@ async fn decide_and_act(r: &mut RegionRun, database_id: &str, now: Timestamp, ev
         if starting {
             continue;
         }
-        let settled = failover::settle(&members, shard.recorded.as_ref(), now, grace, |_, addr| vec![addr.to_string()]);
+        let mut settled =
+            failover::settle(&members, shard.recorded.as_ref(), now, grace, |_, addr| vec![addr.to_string()]);
+        if super::rebuild::finished(shard, &settled) {
+            shard.rebuild = None;
+            events.push(format!("{name} shard {s}: rebuilt, every member replaced and in sync"));
+        }
+        match super::rebuild::step(shard, &settled) {
+            Some(Step::Replace(o)) => {
+                let pid = shard.members.get(o as usize).and_then(|m| m.child.pid());
+                let first = shard.rebuild.as_mut().is_some_and(|r| r.replaced.insert(o, pid).is_none());
+                if let (true, Some(m)) = (first, shard.members.get(o as usize)) {
+                    // Stopped now, started again (empty) by `restart` once reaped.
+                    m.child.terminate();
+                    events.push(format!("{name} shard {s}: rebuilding member {o}"));
+                }
+            }
+            Some(Step::Switchover(to)) => {
+                settled = failover::switchover(settled, &members, to, |_, addr| vec![addr.to_string()]);
+            }
+            None => {}
+        }
         if let (Decision::Master { master, promote, changed }, Some(master_addr)) =
             (&settled.decision, &settled.master_addr)
         {

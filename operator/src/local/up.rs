@@ -141,6 +141,7 @@ fn handle(sup: &mut Supervisor, request: Request, args: &UpArgs) -> Answer {
         Request::Stop => Answer::Done { text: "stopping".into() },
         Request::Cut { region } => done(sup.set_link(&region, false)),
         Request::Heal { region } => done(sup.set_link(&region, true)),
+        Request::Rebuild { region, shard } => done(sup.rebuild(&region, shard)),
         Request::Apply { path, manifest, options } => {
             if options != args.placement_options() {
                 return Answer::Refused {
