@@ -251,6 +251,12 @@ pub struct StorageSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 253))]
     pub storage_class_name: Option<String>,
+    /// What happens to a datanode whose volume is pinned to a node that no longer exists (a
+    /// local volume of a lost node): `Replace` (the default) deletes the claim and the pod, so
+    /// the member comes back on a new volume and refills by a full sync; `Wait` waits for the
+    /// node to come back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_node_loss: Option<NodeLossPolicy>,
 }
 
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
@@ -289,6 +295,15 @@ pub enum DeletionPolicy {
     Retain,
     /// Delete the volumes with the database.
     Delete,
+}
+
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, Default, PartialEq, Eq, schemars::JsonSchema)]
+pub enum NodeLossPolicy {
+    /// Give the member a new volume: its data comes back by a full sync.
+    #[default]
+    Replace,
+    /// Wait for the lost node to return with the volume.
+    Wait,
 }
 
 /// The CRD as YAML, as `meridian-operator crd` prints it and `crds/` holds it.

@@ -15,6 +15,7 @@ mod objects;
 mod peers;
 mod roles;
 mod rollout;
+mod volumes;
 
 use std::sync::Arc;
 

@@ -10,6 +10,7 @@ pub mod decide;
 pub mod digest;
 pub mod error;
 pub mod lease_keeper;
+pub mod lost_volumes;
 pub mod observe;
 pub mod rebuild_request;
 pub mod status;
@@ -239,6 +240,10 @@ async fn reconcile_region(db: &ActiveActiveDatabase, ctx: &Context) -> Result<Ac
     // Roles and leases first: an API server refusing the objects must not leave the masters
     // without their lease renewal (they would fence themselves).
     let (mut outcome, mut notes) = act::act(&plan, &observed, &decisions, ctx).await;
+    match lost_volumes::observe(&ctx.client, &plan, &observed.pods).await {
+        Ok(stranded) => notes.extend(lost_volumes::act(&ctx.client, &plan, &stranded).await),
+        Err(e) => notes.push(Note::warning("VolumesUnchecked", format!("cannot check for volumes on lost nodes: {e}"))),
+    }
     ctx.leases.set(&format!("{}/{}", plan.namespace, plan.database), act::leased(&plan, &decisions));
     // The status is written even when applying fails: it records the masters just chosen,
     // which the next pass must know.

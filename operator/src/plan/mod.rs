@@ -98,6 +98,7 @@ pub struct Images {
 pub struct Storage {
     pub size: String,
     pub class: Option<String>,
+    pub on_node_loss: crate::crd::NodeLossPolicy,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,7 +157,11 @@ pub fn plan(db: &ActiveActiveDatabase, region: &str, defaults: &OperatorDefaults
         images: images(spec, defaults),
         datanode_resources: spec.datanode.as_ref().and_then(|d| d.resources.clone()),
         syncer_resources: syncer.resources.clone(),
-        storage: spec.storage.as_ref().map(|s| Storage { size: s.size.clone(), class: s.storage_class_name.clone() }),
+        storage: spec.storage.as_ref().map(|s| Storage {
+            size: s.size.clone(),
+            class: s.storage_class_name.clone(),
+            on_node_loss: s.on_node_loss.unwrap_or_default(),
+        }),
         password: spec.auth.as_ref().map(|a| SecretKey {
             name: a.password_secret.name.clone(),
             key: a.password_secret.key.clone().unwrap_or_else(|| DEFAULT_PASSWORD_KEY.into()),
