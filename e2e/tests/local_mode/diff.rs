@@ -66,3 +66,52 @@ fn replicas_and_a_region_are_added_to_a_running_database() -> meridian_e2e::Resu
     assert!(String::from_utf8_lossy(&out.stdout).contains(": no change"), "{out:?}");
     Ok(())
 }
+
+/// A region taken out of the manifest is stopped and the others stop peering with it (their
+/// syncers restart without it); what it wrote before it left stays, counters exact, and the
+/// remaining regions go on converging. Nothing of the region is asked for its consent: an
+/// unreachable region leaves the same way (on Kubernetes each region's own operator drops it).
+#[test]
+fn a_region_removed_from_the_manifest_stops_peering_and_its_writes_stay() -> meridian_e2e::Result<()> {
+    let mut db = LocalDb::start("leave", &manifest("leave", 3, 0, 10), &[])?;
+    let s = db.status()?;
+    assert_eq!(cmd(&client(&s, "r3"), &["SADD", "s", "from-r3"]).unwrap(), Value::Int(1));
+    assert_eq!(cmd(&client(&s, "r3"), &["INCRBY", "c", "5"]).unwrap(), Value::Int(5));
+    assert!(matches!(cmd(&client(&s, "r1"), &["INCRBY", "c", "5"]).unwrap(), Value::Int(_)));
+    for r in ["r1", "r2"] {
+        eventually("r3's writes everywhere", CONVERGE, || {
+            (get(&client(&s, r), "c").as_deref() == Some("10")).then_some(())
+        })?;
+    }
+    let r3_pids: Vec<u64> =
+        [member(&s, "r3", 0, 0)["process"]["pid"].as_u64(), region(&s, "r3")["syncer"]["pid"].as_u64()]
+            .into_iter()
+            .flatten()
+            .collect();
+    assert_eq!(r3_pids.len(), 2);
+
+    std::fs::write(&db.manifest, manifest("leave", 2, 0, 10)).unwrap();
+    let (file, dir) = (db.manifest.display().to_string(), db.dir.display().to_string());
+    let base = db.base.to_string();
+    let out = local(&[&file, "--dir", &dir, "--port-base", &base, "--ports-per-region", "100"], &[])?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("removed region r3"), "{stdout}");
+    db.wait(Duration::from_secs(60), "two regions peering with each other only, ready", |s| {
+        s["regions"].as_array().is_some_and(|r| r.len() == 2)
+            && ["r1", "r2"].iter().all(|r| region(s, r)["peers"].as_array().is_some_and(|p| p.len() == 1))
+            && s["ready"] == true
+    })?;
+    for pid in r3_pids {
+        let alive = rustix::process::test_kill_process(rustix::process::Pid::from_raw(pid as i32).unwrap()).is_ok();
+        assert!(!alive, "r3's process {pid} still runs");
+    }
+    let s = db.status()?;
+    for r in ["r1", "r2"] {
+        assert_eq!(cmd(&client(&s, r), &["SISMEMBER", "s", "from-r3"]).unwrap(), Value::Int(1), "{r}");
+    }
+    assert_eq!(cmd(&client(&s, "r2"), &["INCRBY", "c", "1"]).unwrap(), Value::Int(11));
+    eventually("r1 and r2 converge without r3", CONVERGE, || {
+        (get(&client(&s, "r1"), "c").as_deref() == Some("11")).then_some(())
+    })?;
+    Ok(())
+}

@@ -106,6 +106,65 @@ fn a_database_becomes_its_regions_objects_and_follows_spec_changes() -> TestResu
         Ok(())
     }))?;
 
+    // A region joins, then eu-west leaves: the syncer's peers follow the manifest, and the
+    // status lists the peers that remain (leaving needs nothing from the region that leaves).
+    let regions = |list: &str| format!(r#"{{"spec":{{"regions":[{list}]}}}}"#);
+    let us = r#"{"name":"us-east","id":1,"peerEndpoint":"syncer.us-east.example:7700","shards":2}"#;
+    let eu = r#"{"name":"eu-west","id":2,"peerEndpoint":"syncer.eu-west.example:7700"}"#;
+    let ap = r#"{"name":"ap-south","id":3,"peerEndpoint":"syncer.ap-south.example:7700"}"#;
+    let peers_are = |want: &'static [&'static str], names: &'static [&'static str]| {
+        let (plane, ns) = (plane.clone(), ns.clone());
+        move || -> Result<(), String> {
+            let d = get_json(&plane, &["get", "deployment", "cache-syncer", "-n", &ns])?;
+            let args = d["spec"]["template"]["spec"]["containers"][0]["args"].to_string();
+            let peers: Vec<&str> = want.iter().copied().filter(|p| args.contains(p)).collect();
+            let extra = args.matches("--peer=").count();
+            let db = get_json(&plane, &["get", "aadb", "cache", "-n", &ns])?;
+            let listed: Vec<String> = db["status"]["peers"]
+                .as_array()
+                .map(|p| p.iter().filter_map(|p| p["region"].as_str().map(String::from)).collect())
+                .unwrap_or_default();
+            if peers.len() == want.len() && extra == want.len() && listed == names {
+                Ok(())
+            } else {
+                Err(format!("syncer args {args}; status peers {listed:?}"))
+            }
+        }
+    };
+    kube(plane.kubectl_ok(&[
+        "patch",
+        "aadb",
+        "cache",
+        "-n",
+        &ns,
+        "--type=merge",
+        "-p",
+        &regions(&[us, eu, ap].join(",")),
+    ]))?;
+    kube(eventually(
+        "ap-south peered",
+        OPERATOR_TIMEOUT,
+        peers_are(
+            &["--peer=2=syncer.eu-west.example:7700", "--peer=3=syncer.ap-south.example:7700"],
+            &["eu-west", "ap-south"],
+        ),
+    ))?;
+    kube(plane.kubectl_ok(&[
+        "patch",
+        "aadb",
+        "cache",
+        "-n",
+        &ns,
+        "--type=merge",
+        "-p",
+        &regions(&[us, ap].join(",")),
+    ]))?;
+    kube(eventually(
+        "eu-west gone",
+        OPERATOR_TIMEOUT,
+        peers_are(&["--peer=3=syncer.ap-south.example:7700"], &["ap-south"]),
+    ))?;
+
     // The StatefulSet controller brings a deleted pod back.
     kube(eventually("pod cache-shard-0-1", OPERATOR_TIMEOUT, || {
         get_json(&plane, &["get", "pod", "cache-shard-0-1", "-n", &ns])
