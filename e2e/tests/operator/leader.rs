@@ -43,7 +43,7 @@ fn two_operators_one_leader_and_the_other_takes_over() -> TestResult {
     }))?;
     assert!(survivor.process.is_running());
     // And it reconciles: a change is followed.
-    kube(plane.kubectl_ok(&["patch", "aadb", "cache", "-n", &ns, "--type=merge", "-p", r#"{"spec":{"replicas":1}}"#]))?;
+    crate::objects::patch_cache(&plane, &ns, r#"{"spec":{"replicas":1}}"#)?;
     kube(eventually("the new leader follows the change", OPERATOR_TIMEOUT, || {
         let sts = get_json(&plane, &["get", "statefulset", "cache-shard-0", "-n", &ns])?;
         if sts["spec"]["replicas"] == 2 { Ok(()) } else { Err(sts["spec"]["replicas"].to_string()) }

@@ -84,7 +84,7 @@ fn a_database_becomes_its_regions_objects_and_follows_spec_changes() -> TestResu
     assert!(printed.contains("REGION") && printed.contains("us-east") && printed.contains("0/2"), "{printed}");
 
     // A change: two replicas per shard. The objects follow, and so does observedGeneration.
-    kube(plane.kubectl_ok(&["patch", "aadb", "cache", "-n", &ns, "--type=merge", "-p", r#"{"spec":{"replicas":2}}"#]))?;
+    patch_cache(&plane, &ns, r#"{"spec":{"replicas":2}}"#)?;
     kube(eventually("three members per shard, generation 2 observed", OPERATOR_TIMEOUT, || {
         for shard in ["cache-shard-0", "cache-shard-1"] {
             let sts = get_json(&plane, &["get", "statefulset", shard, "-n", &ns])?;
@@ -131,16 +131,7 @@ fn a_database_becomes_its_regions_objects_and_follows_spec_changes() -> TestResu
             }
         }
     };
-    kube(plane.kubectl_ok(&[
-        "patch",
-        "aadb",
-        "cache",
-        "-n",
-        &ns,
-        "--type=merge",
-        "-p",
-        &regions(&[us, eu, ap].join(",")),
-    ]))?;
+    patch_cache(&plane, &ns, &regions(&[us, eu, ap].join(",")))?;
     kube(eventually(
         "ap-south peered",
         OPERATOR_TIMEOUT,
@@ -149,16 +140,7 @@ fn a_database_becomes_its_regions_objects_and_follows_spec_changes() -> TestResu
             &["eu-west", "ap-south"],
         ),
     ))?;
-    kube(plane.kubectl_ok(&[
-        "patch",
-        "aadb",
-        "cache",
-        "-n",
-        &ns,
-        "--type=merge",
-        "-p",
-        &regions(&[us, ap].join(",")),
-    ]))?;
+    patch_cache(&plane, &ns, &regions(&[us, ap].join(",")))?;
     kube(eventually(
         "eu-west gone",
         OPERATOR_TIMEOUT,
@@ -196,33 +178,21 @@ fn a_paused_database_is_left_alone_until_it_is_resumed() -> TestResult {
     kube(eventually("the StatefulSet", OPERATOR_TIMEOUT, || {
         get_json(&plane, &["get", "statefulset", "cache-shard-0", "-n", &ns])
     }))?;
-    kube(plane.kubectl_ok(&[
-        "patch",
-        "aadb",
-        "cache",
-        "-n",
-        &ns,
-        "--type=merge",
-        "-p",
-        r#"{"spec":{"paused":true,"replicas":2}}"#,
-    ]))?;
+    patch_cache(&plane, &ns, r#"{"spec":{"paused":true,"replicas":2}}"#)?;
     wait_condition(&plane, &ns, "cache", "Progressing", "False", "Paused")?;
     std::thread::sleep(std::time::Duration::from_secs(3));
     let sts = get_json(&plane, &["get", "statefulset", "cache-shard-0", "-n", &ns]).map_err(to_err)?;
     assert_eq!(sts["spec"]["replicas"], 1, "a paused database's objects do not change");
-    kube(plane.kubectl_ok(&[
-        "patch",
-        "aadb",
-        "cache",
-        "-n",
-        &ns,
-        "--type=merge",
-        "-p",
-        r#"{"spec":{"paused":false}}"#,
-    ]))?;
+    patch_cache(&plane, &ns, r#"{"spec":{"paused":false}}"#)?;
     kube(eventually("the change applied once resumed", OPERATOR_TIMEOUT, || {
         let sts = get_json(&plane, &["get", "statefulset", "cache-shard-0", "-n", &ns])?;
         if sts["spec"]["replicas"] == 3 { Ok(()) } else { Err(sts["spec"]["replicas"].to_string()) }
     }))?;
+    Ok(())
+}
+
+/// `kubectl patch aadb cache --type=merge -p PATCH`.
+pub fn patch_cache(plane: &meridian_e2e::kube::KubeControlPlane, ns: &str, patch: &str) -> TestResult {
+    kube(plane.kubectl_ok(&["patch", "aadb", "cache", "-n", ns, "--type=merge", "-p", patch]))?;
     Ok(())
 }

@@ -12,7 +12,7 @@ use meridian_e2e::kube::{KubeControlPlane, eventually};
 use meridian_e2e::operator::{OPERATOR_TIMEOUT, Operator, event_reasons, get_json, wait_condition};
 use meridian_e2e::process::Process;
 
-use crate::objects::to_err;
+use crate::objects::{patch_cache, to_err};
 use crate::roles::{address, datanode, redis, set_pod};
 use crate::{TestResult, kube, manifest, plane};
 
@@ -77,16 +77,7 @@ fn a_new_version_rolls_one_pod_at_a_time_and_the_shard_stays_writable() -> TestR
     let ns = kube(plane.create_namespace("rollout"))?;
     let _operator = Operator::start(plane.kubeconfig(), &ns, "us-east", &[])?;
     let mut kubelet = running_shard(&plane, &ns, 2, "1.0.0")?;
-    kube(plane.kubectl_ok(&[
-        "patch",
-        "aadb",
-        "cache",
-        "-n",
-        &ns,
-        "--type=merge",
-        "-p",
-        r#"{"spec":{"version":"1.1.0"}}"#,
-    ]))?;
+    patch_cache(&plane, &ns, r#"{"spec":{"version":"1.1.0"}}"#)?;
     roll_while_writing(&plane, &ns, &mut kubelet)?;
     let sts = get_json(&plane, &["get", "statefulset", "cache-shard-0", "-n", &ns]).map_err(to_err)?;
     assert!(sts["spec"]["template"]["spec"]["containers"][0]["image"].as_str().unwrap_or_default().ends_with(":1.1.0"));
