@@ -60,10 +60,29 @@ pub async fn status(addr: &str, database_id: &str, digest: bool) -> Result<NodeR
 
 /// Promotes the node (`master_addr` empty) or makes it follow `master_addr`; its new state.
 pub async fn set_role(addr: &str, database_id: &str, master_addr: &str) -> Result<NodeReport, NodeError> {
+    call_set_role(
+        addr,
+        SetRoleRequest { hello: Some(Hello::new(database_id, 0)), master_addr: master_addr.to_string(), lease_ms: 0 },
+    )
+    .await
+}
+
+/// Makes the node master (if it is not) holding a lease of `lease`: it refuses client writes
+/// once the lease runs out unless renewed (fencing). Renewed every pass of the decider.
+pub async fn lease_master(addr: &str, database_id: &str, lease: Duration) -> Result<NodeReport, NodeError> {
+    let lease_ms = u64::try_from(lease.as_millis()).unwrap_or(u64::MAX).max(1);
+    call_set_role(
+        addr,
+        SetRoleRequest { hello: Some(Hello::new(database_id, 0)), master_addr: String::new(), lease_ms },
+    )
+    .await
+}
+
+async fn call_set_role(addr: &str, request: SetRoleRequest) -> Result<NodeReport, NodeError> {
     bounded(addr, async {
         let mut c = client(addr).await?;
         let reply = c
-            .set_role(SetRoleRequest { hello: Some(Hello::new(database_id, 0)), master_addr: master_addr.to_string() })
+            .set_role(request)
             .await
             .map_err(|e| NodeError::Failed { addr: addr.to_string(), message: e.message().to_string() })?;
         Ok(report(reply.into_inner()))

@@ -8,6 +8,7 @@ pub mod codec;
 pub mod feed;
 pub mod follow;
 pub mod info;
+pub mod lease;
 pub mod protocol;
 pub mod role;
 pub mod service;

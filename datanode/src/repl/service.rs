@@ -198,6 +198,9 @@ impl Replication for ReplicationService {
         let mut shard = self.server.shard.lock();
         if req.master_addr.is_empty() {
             role::become_master(&self.server, &mut shard);
+            if req.lease_ms > 0 {
+                self.server.repl.lease.grant(std::time::Duration::from_millis(req.lease_ms));
+            }
         } else {
             let (host, port) = resp_address(&req.master_addr);
             role::become_replica(&self.server, &mut shard, req.master_addr, host, port);

@@ -95,6 +95,8 @@ pub struct ReplState {
     next_follower: AtomicU64,
     /// The loop following the current master, aborted on a role change.
     pub follow_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The master lease: a master whose lease ran out refuses client writes (fencing).
+    pub lease: super::lease::Lease,
 }
 
 impl ReplState {
@@ -108,6 +110,7 @@ impl ReplState {
             followers: Mutex::new(BTreeMap::new()),
             next_follower: AtomicU64::new(1),
             follow_task: Mutex::new(None),
+            lease: super::lease::Lease::default(),
         }
     }
 
@@ -119,7 +122,24 @@ impl ReplState {
         self.replica.load(Ordering::Relaxed)
     }
 
+    /// Why a client write must be refused here, if it must: a replica, or a master whose
+    /// lease ran out.
+    pub fn write_refusal(&self) -> Option<&'static str> {
+        if self.is_replica() {
+            Some("READONLY You can't write against a read only replica.")
+        } else if self.lease.expired() {
+            Some(
+                "READONLY this master's lease ran out: it lost contact with the operator for longer than the failover grace period",
+            )
+        } else {
+            None
+        }
+    }
+
     pub fn set_role(&self, role: Role) {
+        if matches!(role, Role::Replica { .. }) {
+            self.lease.clear();
+        }
         self.replica.store(matches!(role, Role::Replica { .. }), Ordering::Relaxed);
         *self.role.write() = role;
     }

@@ -260,9 +260,9 @@ impl Session {
             )));
             return Flow::Next;
         }
-        if spec.is_write() && self.server.repl.is_replica() {
+        if let Some(refusal) = spec.is_write().then(|| self.server.repl.write_refusal()).flatten() {
             self.fail_in_multi();
-            self.reply(Reply::error("READONLY You can't write against a read only replica."));
+            self.reply(Reply::error(refusal));
             return Flow::Next;
         }
         if let Some(queue) = &mut self.multi {

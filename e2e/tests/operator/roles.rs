@@ -165,3 +165,42 @@ fn the_operator_elects_labels_and_fails_over_real_datanodes() -> TestResult {
     );
     Ok(())
 }
+
+/// Fencing: a master renews its lease with every pass of the operator; when no operator
+/// runs for longer than the grace period, the master stops taking writes (a replica may have
+/// been promoted elsewhere by then), and takes them again once an operator is back.
+#[test]
+fn a_master_cut_off_from_its_operator_fences_itself_until_one_returns() -> TestResult {
+    let plane = plane();
+    let ns = kube(plane.create_namespace("fencing"))?;
+    let operator = Operator::start(plane.kubeconfig(), &ns, "us-east", &[])?;
+    let spec = "  regions: [{name: us-east, id: 1, peerEndpoint: \"s:7700\"}]\n  replicas: 0\n  failoverGracePeriodSeconds: 2\n";
+    kube(plane.apply_yaml(&manifest(&ns, "cache", spec)))?;
+    kube(eventually("pod cache-shard-0-0", OPERATOR_TIMEOUT, || {
+        get_json(&plane, &["get", "pod", "cache-shard-0-0", "-n", &ns])
+    }))?;
+    let ip = address(4, 1);
+    let _node = datanode(&ip)?;
+    set_pod(&plane, &ns, "cache-shard-0-0", &ip, true)?;
+    wait_condition(&plane, &ns, "cache", "Ready", "True", "Ready")?;
+    let write = |v: &str| -> Result<(), String> {
+        let mut c = redis(&ip).map_err(|e| e.to_string())?;
+        redis::cmd("SET").arg("k").arg(v).query::<()>(&mut c).map_err(|e| e.to_string())
+    };
+    write("with an operator").map_err(to_err)?;
+
+    drop(operator);
+    let refusal = kube(eventually("the master fenced", OPERATOR_TIMEOUT, || match write("no operator") {
+        Err(e) if e.contains("lease ran out") => Ok(e),
+        other => Err(format!("{other:?}")),
+    }))?;
+    // The redis crate names the READONLY error kind "ReadOnly".
+    assert!(refusal.contains("ReadOnly"), "{refusal}");
+    // Reads go on; the value is the last write taken before the lease ran out.
+    let value = get(&ip, "k").map_err(to_err)?;
+    assert!(matches!(value.as_deref(), Some("with an operator" | "no operator")), "{value:?}");
+
+    let _back = Operator::start(plane.kubeconfig(), &ns, "us-east", &[])?;
+    kube(eventually("writes taken again", OPERATOR_TIMEOUT, || write("operator back")))?;
+    Ok(())
+}

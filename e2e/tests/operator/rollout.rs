@@ -139,7 +139,7 @@ fn a_new_version_rolls_one_pod_at_a_time_and_the_shard_stays_writable() -> TestR
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(acked > 20, "only {acked} writes were acknowledged during the rollout");
+    assert!(acked >= 10, "only {acked} writes were acknowledged during the rollout");
     assert!(longest_gap < MAX_WRITE_GAP, "writes stopped for {longest_gap:?} during the rollout");
     // Every acknowledged write is on the new master, and on its replica.
     let ip = master_ip(&plane, &ns).ok_or_else(|| to_err("no master".into()))?;

@@ -8,8 +8,10 @@ mod bad_input;
 mod compression;
 mod failover;
 mod faults;
+mod fencing;
 mod layouts;
 mod seed;
+mod shard_loss;
 mod tls;
 
 use std::time::Duration;

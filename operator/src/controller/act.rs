@@ -32,16 +32,19 @@ pub async fn act(
         let Decision::Master { master, promote, changed } = &d.decision else { continue };
         let Some(master_addr) = d.master_addr.clone() else { continue };
         let master_pod = names::pod(plan, d.index, *master);
-        if *promote {
-            match nodes::set_role(&master_addr, &plan.database_id, "").await {
-                Ok(report) => {
+        // Every pass renews the master's lease (promoting it first if need be): a master that
+        // stops hearing from the operator for the grace period fences itself.
+        match nodes::lease_master(&master_addr, &plan.database_id, lease(plan)).await {
+            Ok(report) => {
+                if *promote {
                     outcome.promoted.insert(d.index, report.state.actor.clone());
                 }
-                Err(e) => {
-                    outcome.failures.push(format!("promoting {master_pod}: {e}"));
-                    continue;
-                }
             }
+            Err(e) if *promote => {
+                outcome.failures.push(format!("promoting {master_pod}: {e}"));
+                continue;
+            }
+            Err(e) => outcome.failures.push(format!("renewing the lease of {master_pod}: {e}")),
         }
         if changed.is_some() || *promote {
             ctx.metrics.master_change(changed.as_ref());
@@ -90,6 +93,26 @@ pub async fn act(
         }
     }
     (outcome, notes)
+}
+
+/// The masters to keep leased after this pass: those decided (not those waited for).
+pub fn leased(plan: &RegionPlan, decisions: &[ShardDecision]) -> Vec<super::lease_keeper::Leased> {
+    decisions
+        .iter()
+        .filter(|d| matches!(d.decision, Decision::Master { .. }))
+        .filter_map(|d| {
+            Some(super::lease_keeper::Leased {
+                addr: d.master_addr.clone()?,
+                database_id: plan.database_id.clone(),
+                lease: lease(plan),
+            })
+        })
+        .collect()
+}
+
+/// The master lease: the failover grace period, after which a replica may be promoted.
+pub fn lease(plan: &RegionPlan) -> std::time::Duration {
+    std::time::Duration::from_secs(u64::from(plan.failover_grace_seconds))
 }
 
 fn promotion_note(shard: u32, pod: &str, why: Option<&Why>) -> Note {

@@ -1,7 +1,7 @@
 //! The controller for one region: kube-rs's `Controller` watches the databases and every
 //! object they own (and their datanode pods), and `reconcile` runs Stackable's pipeline for
-//! the region the operator was started for: plan → observe → decide → build → apply → act →
-//! status. Level-based: each pass starts from what is, never from what the last pass did,
+//! the region the operator was started for: plan → observe → decide → act (roles, leases) →
+//! build → apply → status. Level-based: each pass starts from what is, never from what the last pass did,
 //! except the masters it recorded in status.
 
 pub mod act;
@@ -9,6 +9,7 @@ pub mod apply;
 pub mod decide;
 pub mod digest;
 pub mod error;
+pub mod lease_keeper;
 pub mod observe;
 pub mod status;
 
@@ -62,6 +63,8 @@ pub struct Context {
     unreachable: Mutex<BTreeMap<String, Timestamp>>,
     /// Per database, failed reconciles in a row: the error backoff.
     failures: Mutex<BTreeMap<String, u32>>,
+    /// The masters whose leases the keeper renews.
+    pub leases: Arc<lease_keeper::Leases>,
 }
 
 impl Context {
@@ -81,6 +84,7 @@ impl Context {
             defaults,
             unreachable: Mutex::default(),
             failures: Mutex::default(),
+            leases: Arc::default(),
         }
     }
 }
@@ -126,6 +130,7 @@ pub async fn run(
             "cannot list ActiveActiveDatabases ({e}); is the CRD installed? `meridian-operator crd | kubectl apply -f -` installs it, as does the Helm chart"
         );
     }
+    tokio::spawn(ctx.leases.clone().keep());
     let managed = watcher::Config::default().labels(&format!("{}={}", names::MANAGED_BY, names::OPERATOR));
     let datanodes = watcher::Config::default().labels(&format!(
         "{}={},{}={}",
@@ -229,8 +234,16 @@ async fn reconcile_region(db: &ActiveActiveDatabase, ctx: &Context) -> Result<Ac
     let decisions = decide::decide(&plan, &observed, &recorded, &unreachable, now);
     let masters: Vec<Option<u32>> = decisions.iter().map(|d| d.master()).collect();
     let owner = db.controller_owner_ref(&()).ok_or(Error::NoUid)?;
-    apply::apply(&ctx.client, &plan, build::build(&plan, &masters, &owner)).await?;
-    let (outcome, mut notes) = act::act(&plan, &observed, &decisions, ctx).await;
+    // Roles and leases first: an API server refusing the objects must not leave the masters
+    // without their lease renewal (they would fence themselves).
+    let (mut outcome, mut notes) = act::act(&plan, &observed, &decisions, ctx).await;
+    ctx.leases.set(&format!("{}/{}", plan.namespace, plan.database), act::leased(&plan, &decisions));
+    // The status is written even when applying fails: it records the masters just chosen,
+    // which the next pass must know.
+    let applied = apply::apply(&ctx.client, &plan, build::build(&plan, &masters, &owner)).await;
+    if let Err(e) = &applied {
+        outcome.failures.push(error::chain(e));
+    }
     let observed_generation = db.status.as_ref().and_then(|s| s.observed_generation);
     if observed_generation != db.metadata.generation {
         let members: u32 = plan.shards.iter().map(|s| s.members).sum();
@@ -258,6 +271,7 @@ async fn reconcile_region(db: &ActiveActiveDatabase, ctx: &Context) -> Result<Ac
     publish(ctx, db, &notes).await;
     let busy = conditions::is_true(&new_status.conditions, conditions::PROGRESSING) == Some(true);
     write_status(ctx, db, new_status).await?;
+    applied?;
     Ok(Action::requeue(if busy { BUSY_REQUEUE } else { SETTLED_REQUEUE }))
 }
 
@@ -311,6 +325,7 @@ fn remember_unreachable(
 /// garbage collector once the finalizer is gone.
 async fn cleanup(db: &ActiveActiveDatabase, ctx: &Context) -> Result<Action, Error> {
     let ns = db.namespace().ok_or(Error::NoNamespace)?;
+    ctx.leases.set(&format!("{ns}/{}", db.name_any()), vec![]);
     let claims: Api<PersistentVolumeClaim> = Api::namespaced(ctx.client.clone(), &ns);
     let selector = format!("{}={},{}={}", names::NAME, names::APP, names::INSTANCE, db.name_any());
     let list =

@@ -167,14 +167,17 @@ async fn decide_and_act(r: &mut RegionRun, database_id: &str, now: Timestamp, ev
                 members.iter().find(|m| m.ordinal == *master).and_then(|m| m.node.as_ref()).map(|n| n.actor.clone());
             let mut actor = actor.unwrap_or_default();
             let mut ok = true;
-            if *promote {
-                match nodes::set_role(master_addr, database_id, "").await {
-                    Ok(report) => actor = report.state.actor,
-                    Err(e) => {
-                        events.push(format!("{name} shard {s}: promoting member {master} failed: {e}"));
-                        ok = false;
-                    }
+            // Every pass renews the master's lease, promoting it first if need be (fencing,
+            // as the operator does: a master cut off from its supervisor stops taking writes).
+            let lease = std::time::Duration::from_secs(u64::from(r.desired.plan.failover_grace_seconds));
+            match nodes::lease_master(master_addr, database_id, lease).await {
+                Ok(report) if *promote => actor = report.state.actor,
+                Ok(_) => {}
+                Err(e) if *promote => {
+                    events.push(format!("{name} shard {s}: promoting member {master} failed: {e}"));
+                    ok = false;
                 }
+                Err(e) => events.push(format!("{name} shard {s}: renewing member {master}'s lease failed: {e}")),
             }
             if ok {
                 let previous = shard.recorded.replace(Recorded { ordinal: *master, actor });

@@ -16,6 +16,8 @@ impl Session {
         args.finish()?;
         if is(&host, "no") && is(&port, "one") {
             role::become_master(&self.server, shard);
+            // A promotion by hand takes the node out of the operator's fencing.
+            self.server.repl.lease.clear();
             return Ok(Reply::Ok);
         }
         let port: u16 = std::str::from_utf8(&port)
