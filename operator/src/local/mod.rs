@@ -15,6 +15,7 @@ pub mod control;
 pub mod desired;
 pub mod layout;
 pub mod netns;
+pub mod record;
 pub mod screen;
 pub mod snapshot;
 pub mod state_dir;
