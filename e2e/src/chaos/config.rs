@@ -1,8 +1,8 @@
 //! What a chaos run does: the seed, how many faults of which kinds, the load, the database's
 //! shape. The test builds the bounded CI run; the environment stretches it by hand:
 //! `CHAOS_SEED` replays a run, `CHAOS_ROUNDS` sets the number of faults, `CHAOS_SECONDS`
-//! keeps adding faults until that much time has passed, `CHAOS_KNOWN_BUGS=1` also schedules
-//! the faults that run into known bugs, `CHAOS_REPORT_DIR` says where reports go.
+//! keeps adding faults until that much time has passed, `CHAOS_REPORT_DIR` says where reports
+//! go.
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -36,22 +36,16 @@ fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
 }
 
-/// Whether `CHAOS_KNOWN_BUGS=1` asks for the faults that run into known bugs.
-pub fn known_bugs() -> bool {
-    std::env::var("CHAOS_KNOWN_BUGS").is_ok_and(|v| v == "1")
-}
-
 impl Config {
-    /// The bounded run: every fault kind once except those with a known bug (unless
-    /// `CHAOS_KNOWN_BUGS=1`), three regions (one of two shards), one replica per shard, a
+    /// The bounded run: every fault kind once; three regions (one of two shards), one replica per shard, a
     /// grace period of 2 s; the environment overrides seed, rounds and time.
     pub fn from_env(name: &str) -> Config {
         let seed = env("CHAOS_SEED").unwrap_or_else(|| {
             let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
             (t.as_nanos() as u64) ^ u64::from(std::process::id()).rotate_left(32)
         });
-        let kinds: Vec<FaultKind> =
-            FaultKind::ALL.into_iter().filter(|k| k.known_bug().is_none() || known_bugs()).collect();
+        let kinds: Vec<FaultKind> = FaultKind::ALL.to_vec();
+        // One pass: every kind once, in a seeded order (longer runs: `CHAOS_ROUNDS`).
         let rounds = env("CHAOS_ROUNDS").unwrap_or(kinds.len());
         Config {
             name: name.to_string(),
@@ -91,9 +85,6 @@ impl Config {
         let mut line = format!("CHAOS_SEED={} CHAOS_ROUNDS={}", self.seed, self.rounds);
         if let Some(s) = self.seconds {
             line.push_str(&format!(" CHAOS_SECONDS={s}"));
-        }
-        if known_bugs() {
-            line.push_str(" CHAOS_KNOWN_BUGS=1");
         }
         format!("{line} cargo test -p meridian-e2e --test chaos -- {test} --nocapture")
     }

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use meridian_operator::local::child::Identity;
 use meridian_operator::local::snapshot::{MemberView, Snapshot};
 
 use super::check::Kill;
@@ -26,6 +27,10 @@ const TOOL_TIMEOUT: Duration = Duration::from_secs(10);
 const REBUILD_TIMEOUT: Duration = Duration::from_secs(90);
 /// The delay and reorder the WAN gets.
 const NETEM: [&str; 8] = ["delay", "40ms", "20ms", "reorder", "25%", "50%", "limit", "10000"];
+/// Without `sch_netem`: a token bucket that lets 256 kbit/s through and queues the rest for
+/// up to 2 s, so under the load the region's WAN traffic (both its syncer's stream to its
+/// peers and its acknowledgements) waits in the queue: delay by queueing, no reordering.
+const TBF: [&str; 6] = ["rate", "256kbit", "burst", "16kb", "latency", "2s"];
 
 /// What one fault did.
 #[derive(Clone, Debug, Default, serde::Serialize)]
@@ -41,6 +46,8 @@ pub struct FaultRecord {
     pub actions: Vec<String>,
     /// Why it was not injected (the kernel lacks what it needs).
     pub skipped: Option<String>,
+    /// What was injected instead of what the fault names, and why.
+    pub substitute: Option<String>,
     /// When the fault was undone (a healed cut, a removed delay, a restarted supervisor).
     pub ended_ms: Option<u64>,
     /// From the fault to the database ready again (every shard with its master and replicas
@@ -174,22 +181,29 @@ pub fn inject(ctx: &mut Ctx<'_>, step: &Step, s: &Snapshot) -> Result<FaultRecor
         }
         FaultKind::WanDelay => {
             let ns = ctx.db.namespace(r.id);
-            let mut add = vec!["ip", "netns", "exec", &ns, "tc", "qdisc", "replace", "dev", "wan0", "root", "netem"];
-            add.extend(NETEM);
-            match run_tool(&add) {
-                Ok(_) => {
-                    ctx.note(&mut rec, format!("netem {} on {}'s WAN", NETEM.join(" "), r.name));
-                    std::thread::sleep(hold);
-                    run_tool(&["ip", "netns", "exec", &ns, "tc", "qdisc", "del", "dev", "wan0", "root"])
-                        .map_err(Error::Check)?;
-                    rec.ended_ms = Some(ctx.now_ms());
-                    ctx.note(&mut rec, "netem removed");
-                }
+            let qdisc = ["ip", "netns", "exec", &ns, "tc", "qdisc", "replace", "dev", "wan0", "root"];
+            let netem: Vec<&str> = qdisc.iter().copied().chain(["netem"]).chain(NETEM).collect();
+            let added = match run_tool(&netem) {
+                Ok(_) => format!("netem {}", NETEM.join(" ")),
                 Err(e) if e.contains("kind is unknown") || e.contains("Unknown qdisc") => {
-                    rec.skipped = Some(format!("not available on this kernel (no sch_netem): tc said {e:?}"));
+                    let tbf: Vec<&str> = qdisc.iter().copied().chain(["tbf"]).chain(TBF).collect();
+                    run_tool(&tbf).map_err(Error::Check)?;
+                    rec.substitute = Some(format!(
+                        "no sch_netem in this kernel (tc: {e:?}), so no added latency and no reordering: \
+                         delayed by queueing instead, tbf {} on {}'s WAN interface",
+                        TBF.join(" "),
+                        r.name
+                    ));
+                    format!("tbf {}", TBF.join(" "))
                 }
                 Err(e) => return Err(Error::Check(e)),
-            }
+            };
+            ctx.note(&mut rec, format!("{added} on {}'s WAN", r.name));
+            std::thread::sleep(hold);
+            run_tool(&["ip", "netns", "exec", &ns, "tc", "qdisc", "del", "dev", "wan0", "root"])
+                .map_err(Error::Check)?;
+            rec.ended_ms = Some(ctx.now_ms());
+            ctx.note(&mut rec, "qdisc removed");
         }
         FaultKind::KillSupervisor => kill_supervisor(ctx, &mut rec, s, step)?,
     }
@@ -197,9 +211,10 @@ pub fn inject(ctx: &mut Ctx<'_>, step: &Step, s: &Snapshot) -> Result<FaultRecor
 }
 
 /// Kills the shard's master, then the supervisor while it waits out the grace period, then
-/// starts local mode again on the same directory.
+/// starts local mode again on the same directory: it must adopt every child that still runs
+/// (nothing started twice, no datanode back empty) and finish the failover.
 fn kill_supervisor(ctx: &mut Ctx<'_>, rec: &mut FaultRecord, s: &Snapshot, step: &Step) -> Result<()> {
-    let r = &s.regions[step.region];
+    let r = s.regions.get(step.region).ok_or_else(|| missing("the region", s))?;
     let shard = step.shard.and_then(|i| r.shards.get(i as usize)).ok_or_else(|| missing("the shard", s))?;
     let victim = shard
         .master
@@ -211,43 +226,46 @@ fn kill_supervisor(ctx: &mut Ctx<'_>, rec: &mut FaultRecord, s: &Snapshot, step:
     let pending = ctx.db.wait(Duration::from_secs(30), "the failover pending", |s| {
         region(s, &name).and_then(|r| r.shards.get(index as usize)).is_some_and(|sh| sh.state.contains("failover in"))
     })?;
-    let before: Vec<u32> = all_members(&pending).filter_map(|m| m.process.pid).collect();
-    kill9(s.pid);
-    ctx.note(rec, format!("kill -9 supervisor (pid {}) while {name} shard {index} waits for its failover", s.pid));
-    let everyone: BTreeSet<String> = all_members(s).map(|m| m.addr.clone()).collect();
-    ctx.kills.push(Kill {
-        fault: rec.index,
-        at_ms: ctx.now_ms(),
-        nodes: everyone,
-        explains: false,
-        witness: Witness::default(),
-    });
+    let before: Vec<u32> = all_members(&pending)
+        .filter_map(|m| m.process.pid)
+        .chain(pending.regions.iter().filter_map(|r| r.syncer.pid))
+        .collect();
+    kill9(pending.pid);
+    ctx.note(
+        rec,
+        format!("kill -9 supervisor (pid {}) while {name} shard {index} waits for its failover", pending.pid),
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
-    while ctx.db.status().is_ok() && Instant::now() < deadline {
+    while running(pending.pid) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(300));
-    let alive = before.iter().filter(|p| running(**p)).count();
-    ctx.note(rec, format!("{alive} of {} datanodes still run", before.len()));
+    let alive: Vec<u32> = before.iter().copied().filter(|p| running(*p)).collect();
+    ctx.note(rec, format!("{} of {} processes still run without a supervisor", alive.len(), before.len()));
     let out = ctx.db.up()?;
     rec.ended_ms = Some(ctx.now_ms());
     let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
     ctx.note(rec, format!("local FILE --netns --detach again: {} {}", out.status, text.lines().last().unwrap_or("")));
     if !out.status.success() {
-        rec.findings.push(format!(
+        return Err(Error::Check(format!(
             "local mode does not start again on the directory of a killed supervisor: {}",
             String::from_utf8_lossy(&out.stderr).trim()
-        ));
-        return Ok(());
+        )));
     }
     let after = ctx.db.status()?;
-    let keys: u64 = all_members(&after).filter_map(|m| m.keys).sum();
-    let adopted = all_members(&after).filter_map(|m| m.process.pid).filter(|p| before.contains(p)).count();
-    rec.findings.push(format!(
-        "kill -9 of the supervisor took {} of {} datanodes with it; started again on the same directory, it adopted {adopted} and started every region anew, holding {keys} keys in all",
-        before.len() - alive,
-        before.len()
-    ));
+    let now: BTreeSet<u32> = all_members(&after)
+        .filter_map(|m| m.process.pid)
+        .chain(after.regions.iter().filter_map(|r| r.syncer.pid))
+        .collect();
+    let adopted = alive.iter().filter(|p| now.contains(p)).count();
+    ctx.note(rec, format!("the new supervisor (pid {}) adopted {adopted} of them", after.pid));
+    if alive.len() != before.len() || adopted != alive.len() {
+        return Err(Error::Check(format!(
+            "the killed supervisor's children: {} of {} survived it, {adopted} adopted by the next one",
+            alive.len(),
+            before.len()
+        )));
+    }
     Ok(())
 }
 
@@ -257,9 +275,7 @@ fn missing(what: &str, s: &Snapshot) -> Error {
 
 /// Whether `pid` runs (a zombie, dead but not reaped yet, does not).
 fn running(pid: u32) -> bool {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // "pid (comm) S ...": the state follows the last parenthesis.
-    stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X'))
+    Identity::of(pid).is_some()
 }
 
 pub fn kill9(pid: u32) {

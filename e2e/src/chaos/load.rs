@@ -20,6 +20,10 @@ pub const MAX_WRITES: u64 = 1_000_000;
 pub const WRITE_BUDGET: Duration = Duration::from_secs(2);
 /// Shared sets and hashes.
 const SHARED_KEYS: u64 = 4;
+/// Every writer moves to new shared sets this often (all at about the same time, so the sets
+/// stay shared between regions): a set gains a member per write, and one set of a long run
+/// would grow to megabytes, which every full sync and every witness read then carries whole.
+const SET_EPOCH: Duration = Duration::from_secs(20);
 
 /// One region's writers.
 #[derive(Clone, Debug)]
@@ -95,7 +99,10 @@ impl Writer {
                     key: format!("cnt:{}:{}:{generation}", self.region, self.writer),
                     by: self.rng.between(1, 1000) as i64,
                 },
-                1 => Op::Sadd { key: format!("set:{}", self.rng.below(SHARED_KEYS)), member: tag },
+                1 => {
+                    let epoch = self.t0.elapsed().as_secs() / SET_EPOCH.as_secs();
+                    Op::Sadd { key: format!("set:{epoch}:{}", self.rng.below(SHARED_KEYS)), member: tag }
+                }
                 2 => Op::Set { key: format!("reg:{}:{}", self.region, self.writer), value: tag },
                 3 => Op::Set { key: "reg:shared".into(), value: tag },
                 _ => Op::Hset {

@@ -13,6 +13,8 @@ pub struct Report {
     pub seed: u64,
     pub replay: String,
     pub manifest: String,
+    /// Local mode's state directory (every process's log), kept when the run fails.
+    pub state_dir: String,
     pub started_unix_ms: u64,
     pub duration_ms: u64,
     /// From the load's end (everything healed) to one digest per slot range on every node.
@@ -25,6 +27,8 @@ pub struct Report {
     pub kills: Vec<super::check::Kill>,
     pub writes_by_region: Vec<(String, usize, usize)>,
     pub verdict: Verdict,
+    /// For a few keys with lost writes, what every node holds of them.
+    pub lost_samples: Vec<String>,
     /// Errors of the run itself (the database not ready in time, ...): each fails it.
     pub errors: Vec<String>,
     /// Processes, namespaces or bridges left after `local stop`: each fails the run.
@@ -58,6 +62,9 @@ impl Report {
         let _ = writeln!(t, "chaos run {} — {}", self.name, if self.passed() { "PASSED" } else { "FAILED" });
         let _ = writeln!(t, "seed {}  (replay: {})", self.seed, self.replay);
         let _ = writeln!(t, "duration {:.1} s", self.duration_ms as f64 / 1000.0);
+        if !self.passed() {
+            let _ = writeln!(t, "logs of every process: {}/regions/*/", self.state_dir);
+        }
         let _ = writeln!(
             t,
             "\nfaults (times in ms since the load started; ready = every shard with its master and following replicas, every peer link streaming; failover = from the fault to writes acknowledged again in the faulted region/shard):"
@@ -69,6 +76,9 @@ impl Report {
             if let Some(s) = &f.skipped {
                 let _ = writeln!(t, "      SKIPPED: {s}");
                 continue;
+            }
+            if let Some(s) = &f.substitute {
+                let _ = writeln!(t, "      INSTEAD: {s}");
             }
             let ms = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |v| format!("{v} ms"));
             let _ = writeln!(
@@ -113,6 +123,12 @@ impl Report {
             }
         }
         section(&mut t, "LOST acknowledged writes", &v.lost);
+        if !self.lost_samples.is_empty() {
+            let _ = writeln!(t, "\nwhat the nodes hold of some keys with lost writes:");
+            for l in &self.lost_samples {
+                let _ = writeln!(t, "  {l}");
+            }
+        }
         section(&mut t, "ANOMALIES", &v.anomalies);
         section(
             &mut t,

@@ -40,6 +40,7 @@ pub fn run(cfg: &Config, test: &str) -> Result<Report> {
         ..Default::default()
     };
     let dir = std::env::temp_dir().join(format!("mc-{}-{}", cfg.name, std::process::id()));
+    report.state_dir = dir.display().to_string();
     let mut db = ChaosDb::start(&dir, &cfg.manifest())?;
     let s = db.status()?;
     let t0 = Instant::now();
@@ -120,6 +121,7 @@ pub fn run(cfg: &Config, test: &str) -> Result<Report> {
         }
     }
     report.verdict = check::judge(&writes, &kills, &finals);
+    report.lost_samples = lost_samples(&report.verdict, &finals);
     report.kills = kills;
     report.writes_by_region = by_region(&writes);
     report.write_errors = write_errors(&writes);
@@ -130,6 +132,10 @@ pub fn run(cfg: &Config, test: &str) -> Result<Report> {
     report.leftovers = leftovers_after_stop(&db);
     drop(db);
     report.write(&cfg.report_root).map_err(|e| Error::Check(format!("writing the report: {e}")))?;
+    // The processes' logs stay for a failed run's post-mortem (the report names the directory).
+    if report.passed() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok(report)
 }
 
@@ -189,6 +195,47 @@ fn measure_faults(faults: &mut [FaultRecord], slots: &[Option<(u16, u16)>], writ
         f.writes_again_ms = o.writes_again_ms;
         f.longest_gap_ms = o.longest_gap_ms;
     }
+}
+
+/// Keys with lost writes described here, with what every node holds of them.
+const LOST_SAMPLES: usize = 6;
+
+/// For a few keys with lost writes, what each node holds of the key: enough to tell a key
+/// gone everywhere from a member missing on one node, or an older value that won.
+fn lost_samples(v: &check::Verdict, finals: &[(String, observe::NodeData)]) -> Vec<String> {
+    let mut keys: Vec<&str> = vec![];
+    for f in &v.lost {
+        if !keys.contains(&f.key.as_str()) && keys.len() < LOST_SAMPLES {
+            keys.push(&f.key);
+        }
+    }
+    let mut out = vec![];
+    for key in keys {
+        let missing: Vec<String> =
+            v.lost.iter().filter(|f| f.key == key).filter_map(|f| f.write.as_ref().map(|w| w.op.clone())).collect();
+        out.push(format!(
+            "{key}: {} lost write(s), e.g. {:?}",
+            missing.len(),
+            missing.iter().take(3).collect::<Vec<_>>()
+        ));
+        for (addr, d) in finals {
+            let held = if !d.served.contains(key) {
+                "not served".to_string()
+            } else if let Some(m) = d.sets.get(key) {
+                format!("set of {} members, first {:?}", m.len(), m.iter().take(3).collect::<Vec<_>>())
+            } else if let Some(r) = d.registers.get(key) {
+                format!("register {r:?}")
+            } else if let Some(h) = d.hashes.get(key) {
+                format!("hash {h:?}")
+            } else if let Some(c) = d.counters.get(key) {
+                format!("counter {c}")
+            } else {
+                "absent".to_string()
+            };
+            out.push(format!("    {addr}: {held}"));
+        }
+    }
+    out
 }
 
 fn by_region(writes: &[Write]) -> Vec<(String, usize, usize)> {

@@ -24,7 +24,8 @@ pub enum FaultKind {
     KillSyncer,
     /// The region cut from every other region (`local cut`), then healed.
     Partition,
-    /// `tc netem` delay and reorder on the region's WAN interface, then removed.
+    /// `tc netem` delay and reorder on the region's WAN interface, then removed; on a kernel
+    /// without `sch_netem`, a `tbf` rate limit that delays the WAN by queueing instead.
     WanDelay,
     /// `kill -9` of the local-mode supervisor while a master's failover is pending, then
     /// local mode started again on the same directory.
@@ -57,19 +58,6 @@ impl FaultKind {
     /// Whether it hits one shard (else the whole region).
     pub fn targets_shard(self) -> bool {
         matches!(self, FaultKind::KillMaster | FaultKind::KillShard | FaultKind::WipeShard | FaultKind::KillSupervisor)
-    }
-
-    /// A known bug this fault runs into, which keeps it out of the default schedules (see
-    /// docs/chaos.md); `CHAOS_KNOWN_BUGS=1` schedules it anyway.
-    pub fn known_bug(self) -> Option<&'static str> {
-        match self {
-            FaultKind::KillSupervisor => Some(
-                "local mode cannot survive its supervisor: every datanode dies with it (parent-death \
-                 signal) and a restart on the same directory starts every region empty, so every \
-                 acknowledged write is lost",
-            ),
-            _ => None,
-        }
     }
 }
 
