@@ -43,10 +43,7 @@ fn a_shard_lost_whole_in_one_region_is_rebuilt_from_the_peer_region() {
     assert_eq!(query(master, &["DBSIZE"]), query(regions.port(1, 0, 0), &["DBSIZE"]));
     let mut rebuilt = 0;
     for i in 0..KEYS {
-        let expected = [
-            (format!("k{i}"), format!("east-{i}")),
-            (format!("c{i}"), "5".to_string()),
-        ];
+        let expected = [(format!("k{i}"), format!("east-{i}")), (format!("c{i}"), "5".to_string())];
         for (key, value) in expected {
             if regions.owner(0, redis_slot(&key)) != master {
                 continue;
