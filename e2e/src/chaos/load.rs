@@ -23,7 +23,16 @@ const SHARED_KEYS: u64 = 4;
 /// Every writer moves to new shared sets this often (all at about the same time, so the sets
 /// stay shared between regions): a set gains a member per write, and one set of a long run
 /// would grow to megabytes, which every full sync and every witness read then carries whole.
+/// `CHAOS_SET_EPOCH_S=0` keeps the same four sets for the whole run.
 const SET_EPOCH: Duration = Duration::from_secs(20);
+
+fn set_epoch() -> Option<u64> {
+    match std::env::var("CHAOS_SET_EPOCH_S").ok().and_then(|v| v.trim().parse::<u64>().ok()) {
+        Some(0) => None,
+        Some(s) => Some(s),
+        None => Some(SET_EPOCH.as_secs()),
+    }
+}
 
 /// One region's writers.
 #[derive(Clone, Debug)]
@@ -100,7 +109,7 @@ impl Writer {
                     by: self.rng.between(1, 1000) as i64,
                 },
                 1 => {
-                    let epoch = self.t0.elapsed().as_secs() / SET_EPOCH.as_secs();
+                    let epoch = set_epoch().map_or(0, |e| self.t0.elapsed().as_secs() / e);
                     Op::Sadd { key: format!("set:{epoch}:{}", self.rng.below(SHARED_KEYS)), member: tag }
                 }
                 2 => Op::Set { key: format!("reg:{}:{}", self.region, self.writer), value: tag },
