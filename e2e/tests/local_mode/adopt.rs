@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use meridian_e2e::local::{LocalDb, local, processes_using};
+use meridian_operator::local::child::Identity;
 use redis::Value;
 use serde_json::Value as Json;
 
@@ -30,8 +31,7 @@ fn child_pids(s: &Json) -> BTreeSet<u64> {
 }
 
 fn running(pid: u64) -> bool {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z'))
+    Identity::of(pid as u32).is_some()
 }
 
 #[test]
