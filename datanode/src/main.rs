@@ -224,7 +224,7 @@ async fn serve_replication(
         }
     };
     let service = ReplicationServer::new(ReplicationService::new(server))
-        .max_decoding_message_size(64 << 20)
+        .max_decoding_message_size(meridian_datanode::repl::MAX_MESSAGE)
         .accept_compressed(CompressionEncoding::Gzip)
         .accept_compressed(CompressionEncoding::Zstd)
         .send_compressed(CompressionEncoding::Gzip)

@@ -8,6 +8,7 @@
 //! The kube tier (`kube`) runs a real etcd, kube-apiserver and kube-controller-manager, built
 //! from their Go modules by `.ci/kube-tools.sh`.
 
+pub mod chaos;
 pub mod cli;
 pub mod kube;
 pub mod local;

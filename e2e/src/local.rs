@@ -49,6 +49,8 @@ pub struct LocalDb {
     pub manifest: PathBuf,
     child: Option<Child>,
     log: PathBuf,
+    /// The command line after `meridian-operator`, to run it again on the same directory.
+    args: Vec<String>,
 }
 
 impl LocalDb {
@@ -78,7 +80,7 @@ impl LocalDb {
                 .stderr(err)
                 .spawn()
                 .map_err(|source| Error::Spawn { program: bin.display().to_string(), source })?;
-            let mut db = LocalDb { dir: dir.clone(), base, manifest: file.clone(), child: Some(child), log };
+            let mut db = LocalDb { dir: dir.clone(), base, manifest: file.clone(), child: Some(child), log, args };
             match db.wait_ready(READY) {
                 Ok(()) => return Ok(db),
                 Err(e) if db.output().contains("is in use on") => last = e.to_string(),
@@ -126,6 +128,35 @@ impl LocalDb {
                 return Err(Error::Check(format!("not {what} within {timeout:?}; last status: {seen:#}")));
             }
             std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Runs the same command again on the same directory (after its supervisor was killed)
+    /// and waits until it is ready; its output is appended to the same file.
+    pub fn rerun(&mut self) -> Result<()> {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.wait();
+        }
+        let bin = workspace_binary("meridian-operator")?;
+        let open = || std::fs::OpenOptions::new().append(true).open(&self.log);
+        let out = open().map_err(|e| Error::Check(e.to_string()))?;
+        let err = open().map_err(|e| Error::Check(e.to_string()))?;
+        let child = Command::new(&bin)
+            .args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .map_err(|source| Error::Spawn { program: bin.display().to_string(), source })?;
+        self.child = Some(child);
+        self.wait_ready(READY)
+    }
+
+    /// Kills the supervisor with SIGKILL (its children go on running) and reaps it.
+    pub fn kill_supervisor(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
         }
     }
 

@@ -50,7 +50,10 @@ fn hello(server: &Server) -> Hello {
 }
 
 async fn follow_once(server: &Arc<Server>, master: &str) -> Result<(), String> {
-    let mut client = ReplicationClient::connect(format!("http://{master}")).await.map_err(|e| e.to_string())?;
+    let mut client = ReplicationClient::connect(format!("http://{master}"))
+        .await
+        .map_err(|e| e.to_string())?
+        .max_decoding_message_size(super::MAX_MESSAGE);
     hand_over_extra(server, &mut client).await?;
     let (replid, offset) = match server.repl.stream.backlog.lock().as_ref() {
         Some(b) => (b.replid.clone(), b.offset()),

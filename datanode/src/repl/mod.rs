@@ -14,6 +14,12 @@ pub mod role;
 pub mod service;
 pub mod state;
 
+/// The largest replication message either side decodes. A full sync's chunk is bounded by
+/// entries, not bytes, so one chunk of a few large keys (sets of thousands of members with
+/// their dots) outgrows gRPC's default 4 MiB: the master, the follower and the syncers all
+/// take this much.
+pub const MAX_MESSAGE: usize = 64 << 20;
+
 /// The layer that names, on every gRPC response of a node or a syncer, the highest protocol
 /// version it speaks (`meridian-protocol-version`), so a caller of a newer release knows to
 /// speak this one's.

@@ -9,6 +9,7 @@
 // A test binary: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
+mod adopt;
 mod bad_input;
 mod converge;
 mod diff;

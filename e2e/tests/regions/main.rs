@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bad_input;
+mod big_chunk;
 mod compression;
 mod failover;
 mod faults;

@@ -8,11 +8,14 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use rustix::process::{Pid, Signal, kill_process};
 
+use super::child::{self, Identity};
 use super::cli::UpArgs;
 use super::control::{self, Answer, Request};
+use super::netns::{RegionGuard, WanGuard};
+use super::record::Record;
 use super::screen::{host, port, render};
 use super::snapshot::Snapshot;
-use super::state_dir::{self, Paths};
+use super::state_dir::{self, Paths, StateDir};
 
 /// How long `stop` waits for the supervisor to stop its processes and exit.
 const STOP_WAIT: Duration = Duration::from_secs(60);
@@ -43,8 +46,7 @@ pub async fn status(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
 
 pub async fn stop(dir: &Path) -> anyhow::Result<ExitCode> {
     let Some(owner) = state_dir::holder(dir) else {
-        println!("meridian local: nothing runs in {}", dir.display());
-        return Ok(ExitCode::SUCCESS);
+        return stop_orphans(dir);
     };
     if control::ask(&Paths(dir).socket(), &Request::Stop).await.is_err() {
         // It does not answer: the signal Ctrl-C would send does the same.
@@ -60,6 +62,33 @@ pub async fn stop(dir: &Path) -> anyhow::Result<ExitCode> {
         tokio::time::sleep(POLL).await;
     }
     println!("meridian local: stopped {} (pid {})", owner.database, owner.pid);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `stop` when no supervisor runs: stops what a killed supervisor left running, as its
+/// record names it (holding the directory's lock meanwhile, so no `local` run adopts them),
+/// and removes its namespaces and bridge.
+fn stop_orphans(dir: &Path) -> anyhow::Result<ExitCode> {
+    let Some(record) = Record::read(dir) else {
+        println!("meridian local: nothing runs in {}", dir.display());
+        return Ok(ExitCode::SUCCESS);
+    };
+    let _lock = StateDir::lock(dir, &record.database)?;
+    let live: Vec<Identity> = record.live(Identity::alive);
+    child::stop_identities(&live, child::STOP_TIMEOUT);
+    let left: Vec<u32> = live.iter().filter(|i| i.alive()).map(|i| i.pid).collect();
+    // Namespaces first: the bridge goes after the veths on it.
+    drop(record.namespaces.iter().cloned().map(RegionGuard::existing).collect::<Vec<_>>());
+    drop(record.bridge.clone().map(WanGuard::existing));
+    if !left.is_empty() {
+        bail!("processes {left:?} of {} did not stop", record.database);
+    }
+    Record::remove(dir);
+    println!(
+        "meridian local: stopped {} ({} process(es) left running by a killed supervisor)",
+        record.database,
+        live.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

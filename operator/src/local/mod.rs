@@ -16,6 +16,7 @@ pub mod desired;
 pub mod layout;
 pub mod netns;
 pub mod rebuild;
+pub mod record;
 pub mod screen;
 pub mod snapshot;
 pub mod state_dir;

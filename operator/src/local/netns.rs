@@ -95,9 +95,14 @@ impl Wan {
         Ok(())
     }
 
-    /// Creates the bridge, after removing what a killed instance may have left.
-    pub fn create(&self) -> Result<WanGuard, NetnsError> {
+    /// Creates the bridge, after removing what a killed instance may have left; with `keep`
+    /// (children of a killed supervisor are adopted, their veths on it) an existing bridge is
+    /// taken over as it is.
+    pub fn create(&self, keep: bool) -> Result<WanGuard, NetnsError> {
         let bridge = self.bridge();
+        if keep && Path::new("/sys/class/net").join(&bridge).exists() {
+            return Ok(WanGuard { bridge });
+        }
         let _ = ip(&["link", "del", &bridge]);
         let guard = WanGuard { bridge: bridge.clone() };
         ip(&["link", "add", &bridge, "type", "bridge"])?;
@@ -106,9 +111,13 @@ impl Wan {
         Ok(guard)
     }
 
-    /// Creates region `id`'s namespace, wired to the bridge, with its address.
-    pub fn add_region(&self, id: u8, delay: Option<Duration>) -> Result<RegionGuard, NetnsError> {
+    /// Creates region `id`'s namespace, wired to the bridge, with its address; with `keep`
+    /// (its processes are adopted) an existing one is taken over as it is.
+    pub fn add_region(&self, id: u8, delay: Option<Duration>, keep: bool) -> Result<RegionGuard, NetnsError> {
         let ns = self.namespace(id);
+        if keep && Path::new("/run/netns").join(&ns).exists() {
+            return Ok(RegionGuard { namespace: ns });
+        }
         let _ = ip(&["netns", "del", &ns]);
         ip(&["netns", "add", &ns])?;
         let guard = RegionGuard { namespace: ns.clone() };
@@ -158,6 +167,18 @@ pub struct WanGuard {
     bridge: String,
 }
 
+impl WanGuard {
+    /// The bridge named `bridge`, removed when this drops (`local stop` after a killed
+    /// supervisor).
+    pub fn existing(bridge: String) -> WanGuard {
+        WanGuard { bridge }
+    }
+
+    pub fn bridge(&self) -> &str {
+        &self.bridge
+    }
+}
+
 impl Drop for WanGuard {
     fn drop(&mut self) {
         let _ = ip(&["link", "del", &self.bridge]);
@@ -171,6 +192,11 @@ pub struct RegionGuard {
 }
 
 impl RegionGuard {
+    /// The namespace named `namespace`, removed when this drops.
+    pub fn existing(namespace: String) -> RegionGuard {
+        RegionGuard { namespace }
+    }
+
     pub fn namespace(&self) -> &str {
         &self.namespace
     }

@@ -13,6 +13,7 @@ use k8s_openapi::jiff::Timestamp;
 use super::child::{self, Child, Spec};
 use super::desired::{self, Binaries, Desired, Placement, RegionDesired};
 use super::netns::{NetnsError, RegionGuard, Wan, WanGuard};
+use super::record::{Adoption, Fate, Record, RecordedChild, RecordedMaster};
 use super::state_dir::{StateDir, write_atomic};
 use crate::failover::{Recorded, Settled};
 use crate::nodes::NodeReport;
@@ -36,6 +37,12 @@ pub struct Supervisor {
     /// Events since the start (the plain output prints those it has not printed yet).
     pub event_seq: u64,
     pub ticks: u64,
+    /// What a killed supervisor left running and this one takes over (empty on a fresh start).
+    pub adoption: Adoption,
+    /// The placement options, kept in the record.
+    pub options: String,
+    /// The record last written (`record::FILE`).
+    record_text: String,
     // Dropped after every region (declaration order): the bridge outlives the namespaces.
     pub wan: Option<WanGuard>,
     pub dir: StateDir,
@@ -102,6 +109,9 @@ impl Supervisor {
             events: VecDeque::new(),
             event_seq: 0,
             ticks: 0,
+            adoption: Adoption::default(),
+            options: String::new(),
+            record_text: String::new(),
             wan: None,
             dir,
         }
@@ -122,14 +132,76 @@ impl Supervisor {
     /// Starts everything `self.desired` holds. On an error, what was started is stopped by
     /// the caller dropping the supervisor.
     pub fn start(&mut self) -> Result<(), ApplyError> {
+        let stale: Vec<_> = self.adoption.stale.iter().filter_map(|c| c.identity).collect();
+        if !stale.is_empty() {
+            child::stop_identities(&stale, child::STOP_TIMEOUT);
+            let names: Vec<String> = self.adoption.stale.iter().map(|c| format!("{} {}", c.region, c.name)).collect();
+            self.event(format!(
+                "stopped what a killed supervisor left and this manifest replaces: {}",
+                names.join(", ")
+            ));
+        }
+        self.cut = self.adoption.cut.iter().copied().collect();
         if let Some(wan) = self.placement.wan.clone() {
-            self.wan = Some(wan.create()?);
+            self.wan = Some(wan.create(self.adoption.adopts_any())?);
         }
         let regions = self.desired.regions.clone();
         for r in regions {
             self.add_region(r)?;
         }
+        let adopted = self.regions.iter_mut().flat_map(|r| r.children_mut()).filter(|c| c.adopted()).count();
+        if adopted > 0 {
+            self.event(format!("adopted {adopted} process(es) a killed supervisor left running"));
+        }
+        self.save_record();
         Ok(())
+    }
+
+    /// What the state directory must record to hand everything over to the next supervisor.
+    pub fn record(&self) -> Record {
+        let mut children = vec![];
+        let mut masters = BTreeMap::new();
+        for r in &self.regions {
+            let region = r.desired.name().to_string();
+            let mut named: Vec<&Child> = vec![&r.syncer];
+            named.extend(r.shards.iter().flat_map(|s| s.members.iter().map(|m| &m.child)));
+            for c in named {
+                children.push(RecordedChild {
+                    region: region.clone(),
+                    name: c.spec.name.clone(),
+                    identity: c.identity(),
+                    args: c.spec.args.clone(),
+                });
+            }
+            masters.insert(region, r.shards.iter().map(|s| s.recorded.as_ref().map(RecordedMaster::from)).collect());
+        }
+        Record {
+            database: self.desired.database.clone(),
+            options: self.options.clone(),
+            children,
+            masters,
+            cut: self.cut.iter().copied().collect(),
+            namespaces: self
+                .regions
+                .iter()
+                .filter_map(|r| r.netns.as_ref().map(|n| n.namespace().to_string()))
+                .collect(),
+            bridge: self.wan.as_ref().map(|w| w.bridge().to_string()),
+        }
+    }
+
+    /// Writes the record if it changed.
+    pub fn save_record(&mut self) {
+        let text = self.record().to_text();
+        if text == self.record_text {
+            return;
+        }
+        match Record::write_text(self.dir.root(), &text) {
+            Ok(()) => self.record_text = text,
+            Err(e) => {
+                self.event(format!("cannot record the children in {}: {e}", Record::path(self.dir.root()).display()))
+            }
+        }
     }
 
     /// Carries out `new` as a diff against what runs; a line per change.
@@ -172,9 +244,10 @@ impl Supervisor {
 
     fn add_region(&mut self, desired: RegionDesired) -> Result<(), ApplyError> {
         let id = desired.id();
+        let adopt = self.adoption.adopts_in(desired.name());
         let netns = match &self.placement.wan {
             Some(wan) => {
-                let guard = wan.add_region(id, self.delay)?;
+                let guard = wan.add_region(id, self.delay, adopt)?;
                 let others: Vec<u8> = self.regions.iter().map(|r| r.desired.id()).collect();
                 for cut in self.cut.iter().copied() {
                     wan.set_link(cut, &[id], false)?;
@@ -196,8 +269,27 @@ impl Supervisor {
         region.shards =
             d.plan.shards.iter().map(|_| ShardRun { created: Some(Instant::now()), ..Default::default() }).collect();
         region.grow(&self.binaries, paths);
+        let name = region.desired.name().to_string();
+        if let Some(masters) = self.adoption.masters.get(&name) {
+            for (shard, master) in region.shards.iter_mut().zip(masters) {
+                shard.recorded = master.clone();
+            }
+        }
+        // Adopted children are taken over; recorded ones that died wait for the first pass,
+        // which holds a dead master while its failover is pending.
+        let mut dead = BTreeSet::new();
+        for c in region.children_mut() {
+            match self.adoption.fate(&name, &c.spec.name) {
+                Fate::Adopt(identity) => *c = Child::adopt(c.spec.clone(), identity),
+                Fate::Dead => {
+                    *c = Child::found_dead(c.spec.clone());
+                    dead.insert(c.spec.name.clone());
+                }
+                Fate::New => {}
+            }
+        }
         region.write_map(paths)?;
-        region.start_all()?;
+        region.start_all(|c| dead.contains(&c.spec.name))?;
         self.regions.push(region);
         self.regions.sort_by_key(|r| r.desired.id());
         Ok(())
@@ -231,6 +323,8 @@ impl Supervisor {
         child::stop_all(children, child::STOP_TIMEOUT);
         self.regions.clear();
         self.wan = None;
+        // Nothing is left to adopt.
+        Record::remove(self.dir.root());
     }
 
     pub fn wan(&self) -> Option<&Wan> {
@@ -292,10 +386,10 @@ impl RegionRun {
         Ok(true)
     }
 
-    /// Starts every process that is not running (and not waiting out a backoff).
-    fn start_all(&mut self) -> Result<(), ApplyError> {
+    /// Starts every process that is not running, except those `skip` names.
+    fn start_all(&mut self, skip: impl Fn(&Child) -> bool) -> Result<(), ApplyError> {
         for c in self.children_mut() {
-            if !c.running() {
+            if !c.running() && !skip(c) {
                 c.start().map_err(|source| ApplyError::Start {
                     name: c.spec.name.clone(),
                     program: c.spec.program.display().to_string(),
@@ -342,9 +436,23 @@ impl RegionRun {
             self.syncer.spec.args = self.desired.syncer_args.clone();
             changes.push(format!("{name}: restarted the syncer with its new peers and settings"));
         }
-        self.start_all()?;
+        self.start_all(|_| false)?;
         Ok(changes)
     }
+}
+
+/// Every child `desired` runs, as `record::plan` takes them: (region, name, arguments).
+pub fn wanted(desired: &Desired) -> Vec<(String, String, Vec<String>)> {
+    let mut out = vec![];
+    for r in &desired.regions {
+        out.push((r.name().to_string(), "syncer".to_string(), r.syncer_args.clone()));
+        for (s, members) in r.datanode_args.iter().enumerate() {
+            for (o, args) in members.iter().enumerate() {
+                out.push((r.name().to_string(), format!("datanode-{s}-{o}"), args.clone()));
+            }
+        }
+    }
+    out
 }
 
 fn syncer_spec(

@@ -11,14 +11,16 @@ use anyhow::{Context as _, bail};
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::binaries;
+use super::child::Identity;
 use super::cli::UpArgs;
 use super::control::{self, Answer, Request};
 use super::desired::{self, Desired, Placement};
 use super::layout::{self, Ports};
 use super::netns::Wan;
+use super::record::{self, Adoption, Record};
 use super::screen::Screen;
 use super::state_dir::{self, Paths, StateDir};
-use super::supervisor::Supervisor;
+use super::supervisor::{Supervisor, wanted};
 use crate::plan;
 
 /// How often the supervisor looks at everything.
@@ -55,7 +57,9 @@ pub async fn run(args: UpArgs, file: PathBuf, dir: PathBuf) -> anyhow::Result<()
     }
     let checked = check(&args, &file, &dir)?;
     let binaries = binaries::find(args.bin_dir.as_deref())?;
-    if checked.placement.wan.is_none() {
+    let adoption = adoption(&args, &checked)?;
+    // Adopted children hold their ports (the others, if taken, show as crash loops).
+    if checked.placement.wan.is_none() && !adoption.adopts_any() {
         let ports: Vec<(u16, String)> =
             checked.desired.regions.iter().flat_map(|r| checked.placement.ports.ports(&r.plan, r.layout.ip)).collect();
         if let Some((port, user)) = layout::first_in_use(std::net::Ipv4Addr::LOCALHOST, &ports) {
@@ -72,6 +76,8 @@ pub async fn run(args: UpArgs, file: PathBuf, dir: PathBuf) -> anyhow::Result<()
         control::serve(&paths.socket()).with_context(|| format!("listening on {}", paths.socket().display()))?;
     let delay = args.wan_delay.map(Duration::from_millis);
     let mut sup = Supervisor::new(state, checked.desired, checked.placement, binaries, delay);
+    sup.adoption = adoption;
+    sup.options = args.placement_options();
     for note in sup.desired.notes.clone() {
         sup.event(format!("note: {note}"));
     }
@@ -101,6 +107,7 @@ async fn supervise(
         tokio::select! {
             _ = tick.tick() => {
                 sup.tick().await;
+                sup.save_record();
                 screen.show(&sup.snapshot());
             }
             Some((request, back)) = requests.recv() => {
@@ -109,6 +116,7 @@ async fn supervise(
                 if stop {
                     break;
                 }
+                sup.save_record();
             }
             _ = interrupt.recv() => break,
             _ = terminate.recv() => break,
@@ -129,6 +137,35 @@ async fn supervise(
     let _ = std::fs::remove_file(sup.dir.paths().socket());
     println!("meridian local: stopped");
     Ok(())
+}
+
+/// What a killed supervisor left in the directory (`record::FILE`) and this run takes over:
+/// nothing when nothing recorded still runs; refused when it belongs to another database or
+/// other placement options (`local stop DIR` first).
+fn adoption(args: &UpArgs, checked: &Checked) -> anyhow::Result<Adoption> {
+    let Some(record) = Record::read(&checked.dir) else { return Ok(Adoption::default()) };
+    let live = record.live(Identity::alive).len();
+    if live == 0 {
+        return Ok(Adoption::default());
+    }
+    let stop = format!("stop them first with `meridian-operator local stop {}`", checked.dir.display());
+    if record.database != checked.desired.database {
+        bail!(
+            "{} has {live} process(es) of database {:?} left running by a killed supervisor, not of {:?}: {stop}",
+            checked.dir.display(),
+            record.database,
+            checked.desired.database
+        );
+    }
+    if record.options != args.placement_options() {
+        bail!(
+            "{} has {live} process(es) left running by a killed supervisor started with {}, not {}: {stop}",
+            checked.dir.display(),
+            record.options,
+            args.placement_options()
+        );
+    }
+    Ok(record::plan(&record, &wanted(&checked.desired), Identity::alive))
 }
 
 fn handle(sup: &mut Supervisor, request: Request, args: &UpArgs) -> Answer {
