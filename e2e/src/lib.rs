@@ -9,6 +9,7 @@
 //! from their Go modules by `.ci/kube-tools.sh`.
 
 pub mod cli;
+pub mod cluster;
 pub mod kube;
 pub mod operator;
 pub mod process;
