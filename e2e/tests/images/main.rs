@@ -23,7 +23,7 @@ fn repo() -> PathBuf {
 fn build(out: &Path) -> Vec<(PathBuf, String, String)> {
     let mut command = Command::new("bash");
     command.arg(repo().join("images/build.sh")).arg("--no-build").arg("--out").arg(out);
-    let output = run_bounded(command, BUILD_TIMEOUT).unwrap();
+    let output = run_bounded(command, BUILD_TIMEOUT).unwrap_or_else(|e| panic!("images/build.sh: {e:?}"));
     assert!(
         output.status.success(),
         "images/build.sh failed ({}):\n{}",
@@ -43,7 +43,7 @@ fn build(out: &Path) -> Vec<(PathBuf, String, String)> {
 fn tool(program: &str, args: &[&str]) -> String {
     let mut command = Command::new(program);
     command.args(args);
-    let output = run_bounded(command, TOOL_TIMEOUT).unwrap();
+    let output = run_bounded(command, TOOL_TIMEOUT).unwrap_or_else(|e| panic!("{program}: {e:?}"));
     assert!(output.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -53,7 +53,8 @@ fn blob(layout: &Path, digest: &str) -> PathBuf {
 }
 
 fn json(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]
