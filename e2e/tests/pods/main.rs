@@ -7,6 +7,7 @@
 //! one after the other, holding `SERIAL`.
 
 mod cluster;
+mod operator;
 mod regions;
 
 use std::net::SocketAddr;
