@@ -281,6 +281,22 @@ fn three_regions_converge_on_real_pods_and_survive_pod_link_and_volume_faults() 
     wait_ready_and_synced(ap)?;
     converged(&all.regions, 1161, &after_cut)?;
 
+    // The long mode, by hand (MERIDIAN_PODS_ROUNDS=N; CI runs none): N more rounds, each
+    // cutting the next region off the WAN, writing on both sides, healing, and checking the
+    // exact sum and digests again.
+    let rounds: usize = std::env::var("MERIDIAN_PODS_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(0);
+    let mut total = 1161;
+    for round in 0..rounds {
+        let (isolated, other) = (&all.regions[round % 3], &all.regions[(round + 1) % 3]);
+        kube(all.cut(isolated.name()))?;
+        incrby_when_accepted(isolated, "visits", 7)?;
+        incrby_when_accepted(other, "visits", 11)?;
+        kube(all.heal(isolated.name()))?;
+        total += 18;
+        converged(&all.regions, total, &after_cut)?;
+        eprintln!("round {} of {rounds}: {} cut off and healed, visits={total} everywhere", round + 1, isolated.name());
+    }
+
     let left = all.stop();
     assert!(left.is_empty(), "not cleaned up: {left:?}");
     Ok(())
