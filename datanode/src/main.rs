@@ -222,6 +222,7 @@ async fn serve_replication(
         .send_compressed(CompressionEncoding::Gzip)
         .send_compressed(CompressionEncoding::Zstd);
     let result = tonic::transport::Server::builder()
+        .layer(meridian_datanode::repl::version_header())
         .add_service(service)
         .serve_with_incoming_shutdown(incoming, async move {
             let _ = stop.wait_for(|s| *s).await;

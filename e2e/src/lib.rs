@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod cluster;
 pub mod kube;
+pub mod local;
 pub mod operator;
 pub mod process;
 pub mod proxy;

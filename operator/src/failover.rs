@@ -128,6 +128,40 @@ fn replace(members: &[Member], recorded: &Recorded, why: Why) -> Decision {
     }
 }
 
+/// A shard's decision with what carrying it out takes: the master's replication address and
+/// the members to repoint to it. The operator and local mode both start from this, so they
+/// cannot differ on who follows whom.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settled {
+    pub decision: Decision,
+    /// The master's replication address, when there is a master with one.
+    pub master_addr: Option<String>,
+    /// Ordinals to tell to follow `master_addr`.
+    pub repoint: Vec<u32>,
+}
+
+/// `decide`, then who must follow the chosen master. `aliases(master, addr)` lists every
+/// address under which a replica may already follow it (see `to_repoint`).
+pub fn settle(
+    members: &[Member],
+    recorded: Option<&Recorded>,
+    now: Timestamp,
+    grace: SignedDuration,
+    aliases: impl Fn(u32, &str) -> Vec<String>,
+) -> Settled {
+    let decision = decide(members, recorded, now, grace);
+    let master = match &decision {
+        Decision::Master { master, .. } => Some(*master),
+        _ => None,
+    };
+    let master_addr = master.and_then(|m| members.iter().find(|x| x.ordinal == m)?.addr.clone());
+    let repoint = match (master, &master_addr) {
+        (Some(m), Some(addr)) => to_repoint(members, m, &aliases(m, addr)),
+        _ => vec![],
+    };
+    Settled { decision, master_addr, repoint }
+}
+
 /// The members that must be told to follow the master: every other member that answers and
 /// is not already a replica of it under one of its addresses (`master_addrs`: its pod address,
 /// and the stable name a node that started from the shard map follows).

@@ -1,4 +1,5 @@
-//! `meridian-operator`: `run` reconciles one region's databases; `crd` prints the CRD.
+//! `meridian-operator`: `run` reconciles one region's databases; `crd` prints the CRD; `local`
+//! runs a manifest's whole database on this machine.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,6 +26,8 @@ enum Command {
     Crd,
     /// Reconcile this cluster's region of every ActiveActiveDatabase.
     Run(RunArgs),
+    /// Run a manifest's whole database (every region) on this machine, as local processes.
+    Local(meridian_operator::local::cli::LocalArgs),
 }
 
 #[derive(clap::Args)]
@@ -58,16 +61,20 @@ struct RunArgs {
     log_json: bool,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<std::process::ExitCode> {
     match Cli::parse().command {
         Command::Crd => print!("{}", meridian_operator::crd::crd_yaml()?),
+        Command::Local(args) => {
+            meridian_datanode::process::init_logging(false);
+            return meridian_operator::local::run(args);
+        }
         Command::Run(args) => {
             meridian_datanode::process::init_logging(args.log_json);
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(run(args))?;
         }
     }
-    Ok(())
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<()> {

@@ -12,6 +12,7 @@ pub mod route;
 pub mod serve;
 pub mod shard_map_file;
 pub mod status;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +29,8 @@ pub struct Syncer {
     pub full_next: parking_lot::Mutex<std::collections::HashMap<u8, Vec<meridian_datanode::keyspace::slot::SlotRange>>>,
     /// What this syncer asks its peers to compress their streams with.
     pub compression: Compression,
+    /// Mutual TLS on the links it dials, when the region has it.
+    pub tls: std::sync::OnceLock<tls::PeerTls>,
 }
 
 impl Syncer {
@@ -38,6 +41,7 @@ impl Syncer {
             lag: lag::Lag::default(),
             full_next: Default::default(),
             compression,
+            tls: std::sync::OnceLock::new(),
         };
         for p in peers {
             syncer.peers.add(p.region, p.addr.clone());
@@ -57,4 +61,17 @@ impl Syncer {
         }));
         tasks
     }
+}
+
+/// An error and its causes on one line: tonic's transport errors say only "transport error"
+/// at the top, the reason (a refused certificate, a reset) is in the chain.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
 }

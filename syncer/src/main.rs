@@ -6,6 +6,7 @@ use meridian_proto::peer_server::PeerServer;
 use meridian_syncer::config::{Compression, check_peers, check_shards, parse_peer, parse_shard};
 use meridian_syncer::local::Local;
 use meridian_syncer::serve::PeerService;
+use meridian_syncer::tls::{PeerTls, TlsFiles};
 use meridian_syncer::{Syncer, http, shard_map_file};
 use tonic::codec::CompressionEncoding;
 
@@ -36,6 +37,16 @@ struct Cli {
     /// Compression this syncer asks its peers for on the streams they send it (they accept all).
     #[arg(long, value_enum, default_value_t = Compression::None)]
     peer_compression: Compression,
+    /// This region's certificate (PEM) for mutual TLS with its peers; with --tls-key and
+    /// --tls-ca. Peers must present a certificate signed by the same CA.
+    #[arg(long, requires_all = ["tls_key", "tls_ca"])]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, requires_all = ["tls_cert", "tls_ca"])]
+    tls_key: Option<std::path::PathBuf>,
+    /// The CA that signs every region's certificate (PEM).
+    #[arg(long, requires_all = ["tls_cert", "tls_key"])]
+    tls_ca: Option<std::path::PathBuf>,
     /// Log as JSON lines instead of human-readable text.
     #[arg(long)]
     log_json: bool,
@@ -53,10 +64,19 @@ fn main() -> anyhow::Result<()> {
     };
     let peers = cli.peers.iter().map(|p| parse_peer(p)).collect::<Result<Vec<_>, _>>()?;
     check_peers(cli.region, &peers)?;
+    let tls = match (&cli.tls_cert, &cli.tls_key, &cli.tls_ca) {
+        (Some(cert), Some(key), Some(ca)) => {
+            Some(PeerTls::load(&TlsFiles { cert: cert.clone(), key: key.clone(), ca: ca.clone() })?)
+        }
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let local = Local::new(shards, cli.database_id.clone(), cli.region);
         let syncer = Syncer::new(local, &peers, cli.peer_compression);
+        if let Some(tls) = &tls {
+            let _ = syncer.tls.set(tls.clone());
+        }
         let listener =
             tokio::net::TcpListener::bind(&cli.listen).await.with_context(|| format!("binding {}", cli.listen))?;
         let http_listener =
@@ -81,7 +101,12 @@ fn main() -> anyhow::Result<()> {
         // Deltas are small and latency is the point: no Nagle delay on peer links.
         let incoming = tonic::transport::server::TcpIncoming::from_listener(listener, true, None)
             .map_err(|e| anyhow::anyhow!("peer listener: {e}"))?;
-        tonic::transport::Server::builder()
+        let mut server = tonic::transport::Server::builder();
+        if let Some(tls) = &tls {
+            server = server.tls_config(tls.server()).map_err(|e| anyhow::anyhow!("TLS: {e}"))?;
+        }
+        server
+            .layer(meridian_datanode::repl::version_header())
             .add_service(service)
             .serve_with_incoming_shutdown(incoming, meridian_datanode::process::shutdown_signal())
             .await?;

@@ -83,13 +83,18 @@ async fn pull_once(syncer: &Arc<Syncer>, peer: &PeerRegion) -> Result<(), String
         let full = full.contains(&shard.range);
         contexts.push(RangeContext { range: Some(range), applied: status.into_inner().applied, full });
     }
-    let endpoint = Endpoint::from_shared(format!("http://{}", peer.addr))
+    let scheme = if syncer.tls.get().is_some() { "https" } else { "http" };
+    let mut endpoint = Endpoint::from_shared(format!("{scheme}://{}", peer.addr))
         .map_err(|e| e.to_string())?
         .connect_timeout(Duration::from_secs(3))
         .http2_keep_alive_interval(Duration::from_secs(5))
         .keep_alive_timeout(Duration::from_secs(5))
         .tcp_nodelay(true);
-    let channel = endpoint.connect().await.map_err(|e| format!("connecting: {e}"))?;
+    if let Some(tls) = syncer.tls.get() {
+        let config = tls.client(&peer.addr).map_err(|e| e.to_string())?;
+        endpoint = endpoint.tls_config(config).map_err(|e| format!("TLS: {e}"))?;
+    }
+    let channel = endpoint.connect().await.map_err(|e| format!("connecting: {}", crate::error_chain(&e)))?;
     let mut client = PeerClient::new(channel).max_decoding_message_size(64 << 20);
     if let Some(encoding) = syncer.compression.encoding() {
         client = client.accept_compressed(encoding).send_compressed(encoding);

@@ -17,9 +17,9 @@ const VALID_DAYS: &str = "3650";
 
 /// A certificate and its private key, as PEM files.
 #[derive(Debug, Clone)]
-pub(crate) struct CertFiles {
-    pub(crate) cert: PathBuf,
-    pub(crate) key: PathBuf,
+pub struct CertFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// A private key and its public key, as PEM files.
@@ -30,14 +30,22 @@ pub(crate) struct KeyPair {
 }
 
 /// What a certificate is for: its extended key usage, and for servers its names.
-pub(crate) enum Usage<'a> {
-    Server { dns: &'a [&'a str], ips: &'a [&'a str] },
+pub enum Usage<'a> {
+    Server {
+        dns: &'a [&'a str],
+        ips: &'a [&'a str],
+    },
     Client,
+    /// Both ends of a mutual-TLS link, as a syncer is: server and client.
+    Peer {
+        dns: &'a [&'a str],
+        ips: &'a [&'a str],
+    },
 }
 
 /// A CA in a directory, which issues certificates into the same directory.
 #[derive(Debug)]
-pub(crate) struct Pki {
+pub struct Pki {
     dir: PathBuf,
     openssl: PathBuf,
     ca: CertFiles,
@@ -45,7 +53,7 @@ pub(crate) struct Pki {
 
 impl Pki {
     /// Creates a new self-signed CA named `ca_name` in `dir`.
-    pub(crate) fn create(dir: &Path, ca_name: &str) -> Result<Pki> {
+    pub fn create(dir: &Path, ca_name: &str) -> Result<Pki> {
         let openssl = crate::process::find_on_path("openssl").ok_or(Error::OpensslMissing)?;
         std::fs::create_dir_all(dir).map_err(Error::io(format!("create {}", dir.display())))?;
         let ca = CertFiles { cert: dir.join("ca.crt"), key: dir.join("ca.key") };
@@ -73,12 +81,12 @@ impl Pki {
         Ok(pki)
     }
 
-    pub(crate) fn ca(&self) -> &CertFiles {
+    pub fn ca(&self) -> &CertFiles {
         &self.ca
     }
 
     /// Issues `<name>.crt` / `<name>.key` for the subject `O=<group>.. CN=<common_name>`.
-    pub(crate) fn issue(&self, name: &str, common_name: &str, groups: &[&str], usage: Usage<'_>) -> Result<CertFiles> {
+    pub fn issue(&self, name: &str, common_name: &str, groups: &[&str], usage: Usage<'_>) -> Result<CertFiles> {
         let files = CertFiles { cert: self.dir.join(format!("{name}.crt")), key: self.dir.join(format!("{name}.key")) };
         let csr = self.dir.join(format!("{name}.csr"));
         let ext = self.dir.join(format!("{name}.ext"));
@@ -93,13 +101,18 @@ impl Pki {
         })?;
         let mut extensions =
             String::from("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n");
+        let alt_names = |dns: &[&str], ips: &[&str]| -> String {
+            let names: Vec<String> =
+                dns.iter().map(|d| format!("DNS:{d}")).chain(ips.iter().map(|ip| format!("IP:{ip}"))).collect();
+            names.join(",")
+        };
         match usage {
             Usage::Server { dns, ips } => {
-                let names: Vec<String> =
-                    dns.iter().map(|d| format!("DNS:{d}")).chain(ips.iter().map(|ip| format!("IP:{ip}"))).collect();
-                extensions.push_str(&format!("extendedKeyUsage=serverAuth\nsubjectAltName={}\n", names.join(",")));
+                extensions.push_str(&format!("extendedKeyUsage=serverAuth\nsubjectAltName={}\n", alt_names(dns, ips)));
             }
             Usage::Client => extensions.push_str("extendedKeyUsage=clientAuth\n"),
+            Usage::Peer { dns, ips } => extensions
+                .push_str(&format!("extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName={}\n", alt_names(dns, ips))),
         }
         std::fs::write(&ext, extensions).map_err(Error::io(format!("write {}", ext.display())))?;
         // A random serial rather than a serial file, so identities can be issued concurrently.

@@ -6,7 +6,7 @@
 //! never a skipped test. There is no kubelet and no scheduler: Pods are created and stay
 //! Pending, which is all the operator's tests need from Pods.
 
-pub(crate) mod certs;
+pub mod certs;
 pub(crate) mod command;
 pub(crate) mod component;
 mod control_plane;
@@ -14,6 +14,7 @@ mod identity;
 pub(crate) mod kubeconfig;
 mod tools;
 
+pub use certs::{CertFiles, Pki, Usage};
 pub use command::eventually;
 pub use control_plane::KubeControlPlane;
 pub use identity::Identity;

@@ -7,10 +7,32 @@ use std::path::{Path, PathBuf};
 use meridian_e2e::kube::{KubeControlPlane, eventually};
 use meridian_e2e::operator::{OPERATOR_TIMEOUT, Operator, event_reasons, get_json, wait_condition};
 
-use crate::{TestResult, kube, manifest, plane};
+use crate::{TestResult, kube, plane};
 
 fn chart() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../charts/meridian")
+}
+
+#[test]
+fn the_chart_lints_renders_and_asks_for_its_region() -> TestResult {
+    let plane = plane();
+    let chart = chart().display().to_string();
+    let lint = kube(plane.helm_ok(&["lint", &chart]))?;
+    assert!(lint.contains("1 chart(s) linted, 0 chart(s) failed"), "{lint}");
+    let rendered = kube(plane.helm_ok(&["template", "meridian", &chart, "--set", "region=eu-west"]))?;
+    for kind in ["ServiceAccount", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "Deployment"] {
+        assert!(rendered.contains(&format!("kind: {kind}\n")), "no {kind} in:\n{rendered}");
+    }
+    assert!(rendered.contains("value: \"eu-west\""), "{rendered}");
+    let missing = kube(plane.helm(&["template", "meridian", &chart]))?;
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(!missing.status.success() && stderr.contains("set the region this cluster is: --set region="), "{stderr}");
+    let bad = kube(plane.helm(&["template", "meridian", &chart, "--set", "region=US East"]))?;
+    assert!(
+        !bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("/region"),
+        "a region the schema refuses"
+    );
+    Ok(())
 }
 
 #[test]
@@ -42,9 +64,17 @@ fn the_operator_runs_with_only_the_rights_the_chart_grants() -> TestResult {
     // Run the operator as the chart's ServiceAccount: any right the chart forgot fails this.
     let account = kube(plane.service_account(&ns, "meridian"))?;
     let _operator = Operator::start(account.kubeconfig(), &ns, "us-east", &[])?;
-    let spec = "  regions: [{name: us-east, id: 1, peerEndpoint: \"a:7700\"}]\n  replicas: 1\n  storage: {size: 1Gi}\n  deletionPolicy: Delete\n";
-    kube(plane.apply_yaml(&manifest(&ns, "cache", spec)))?;
-    wait_condition(&plane, &ns, "cache", "Ready", "False", "Starting")?;
+    // The example manifest, as a newcomer applies it.
+    let example = chart.join("../../examples/three-regions.yaml");
+    kube(plane.kubectl_ok(&["apply", "-n", &ns, "-f", &example.display().to_string()]))?;
+    let db = wait_condition(&plane, &ns, "cache", "Ready", "False", "Starting")?;
+    assert_eq!(db["status"]["region"], "us-east");
+    assert_eq!(db["status"]["readyShards"], "0/1");
+    let peers: Vec<&str> = db["status"]["peers"]
+        .as_array()
+        .map(|p| p.iter().filter_map(|p| p["region"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(peers, ["eu-west", "ap-south"]);
     for (kind, name) in [
         ("statefulset", "cache-shard-0"),
         ("deployment", "cache-syncer"),
@@ -56,7 +86,7 @@ fn the_operator_runs_with_only_the_rights_the_chart_grants() -> TestResult {
         }))?;
     }
     assert!(event_reasons(&plane, &ns, "cache").contains(&"Applied".to_string()), "the operator can write Events");
-    // The finalizer's PVC deletion is within its rights too.
+    // The finalizer (here: Retain, so it lists the volume claims) is within its rights too.
     kube(plane.kubectl_ok(&["delete", "aadb", "cache", "-n", &ns, "--timeout=90s"]))?;
     kube(plane.helm_ok(&["uninstall", "meridian", "-n", &ns]))?;
     Ok(())

@@ -12,7 +12,9 @@ mod deletion;
 mod helm;
 mod leader;
 mod objects;
+mod peers;
 mod roles;
+mod rollout;
 
 use std::sync::Arc;
 

@@ -126,3 +126,44 @@ fn a_database_becomes_its_regions_objects_and_follows_spec_changes() -> TestResu
 pub fn to_err(e: String) -> meridian_e2e::Error {
     meridian_e2e::Error::Check(e)
 }
+
+#[test]
+fn a_paused_database_is_left_alone_until_it_is_resumed() -> TestResult {
+    let plane = plane();
+    let ns = kube(plane.create_namespace("paused"))?;
+    let _operator = Operator::start(plane.kubeconfig(), &ns, "us-east", &[])?;
+    let spec = "  regions: [{name: us-east, id: 1, peerEndpoint: \"s:7700\"}]\n  replicas: 0\n";
+    kube(plane.apply_yaml(&manifest(&ns, "cache", spec)))?;
+    kube(eventually("the StatefulSet", OPERATOR_TIMEOUT, || {
+        get_json(&plane, &["get", "statefulset", "cache-shard-0", "-n", &ns])
+    }))?;
+    kube(plane.kubectl_ok(&[
+        "patch",
+        "aadb",
+        "cache",
+        "-n",
+        &ns,
+        "--type=merge",
+        "-p",
+        r#"{"spec":{"paused":true,"replicas":2}}"#,
+    ]))?;
+    wait_condition(&plane, &ns, "cache", "Progressing", "False", "Paused")?;
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let sts = get_json(&plane, &["get", "statefulset", "cache-shard-0", "-n", &ns]).map_err(to_err)?;
+    assert_eq!(sts["spec"]["replicas"], 1, "a paused database's objects do not change");
+    kube(plane.kubectl_ok(&[
+        "patch",
+        "aadb",
+        "cache",
+        "-n",
+        &ns,
+        "--type=merge",
+        "-p",
+        r#"{"spec":{"paused":false}}"#,
+    ]))?;
+    kube(eventually("the change applied once resumed", OPERATOR_TIMEOUT, || {
+        let sts = get_json(&plane, &["get", "statefulset", "cache-shard-0", "-n", &ns])?;
+        if sts["spec"]["replicas"] == 3 { Ok(()) } else { Err(sts["spec"]["replicas"].to_string()) }
+    }))?;
+    Ok(())
+}

@@ -7,7 +7,6 @@
 
 use std::net::TcpStream;
 use std::process::Command;
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use meridian_e2e::kube::{KubeControlPlane, eventually};
@@ -17,15 +16,13 @@ use meridian_e2e::process::{Process, workspace_binary};
 use crate::objects::to_err;
 use crate::{TestResult, kube, manifest, plane};
 
-/// A loopback address of its own per datanode: 127.<pid>.<test>.<n>.
-fn address(n: u8) -> String {
-    static TEST: AtomicU8 = AtomicU8::new(1);
-    static THIS: std::sync::OnceLock<u8> = std::sync::OnceLock::new();
-    let test = *THIS.get_or_init(|| TEST.fetch_add(1, Ordering::Relaxed));
+/// A loopback address of its own per datanode: 127.<pid>.<test>.<n>, `test` distinct per test
+/// (they run at once in one process).
+pub fn address(test: u8, n: u8) -> String {
     format!("127.{}.{test}.{n}", 20 + std::process::id() % 200)
 }
 
-fn datanode(ip: &str) -> Result<Process, meridian_e2e::Error> {
+pub fn datanode(ip: &str) -> Result<Process, meridian_e2e::Error> {
     let bin = workspace_binary("meridian-datanode")?;
     let args = ["--port=6379", "--repl-port=16379", "--region=1", "--database-id=cache", "--active-active"]
         .iter()
@@ -42,7 +39,7 @@ fn now_rfc3339() -> String {
 }
 
 /// What a kubelet would write: the pod runs at `ip` and is (un)ready since now.
-fn set_pod(plane: &KubeControlPlane, ns: &str, pod: &str, ip: &str, ready: bool) -> TestResult {
+pub fn set_pod(plane: &KubeControlPlane, ns: &str, pod: &str, ip: &str, ready: bool) -> TestResult {
     let status = if ready { "True" } else { "False" };
     let patch = format!(
         r#"{{"status":{{"phase":"Running","podIP":"{ip}","podIPs":[{{"ip":"{ip}"}}],"conditions":[{{"type":"Ready","status":"{status}","lastTransitionTime":"{}"}}]}}}}"#,
@@ -52,7 +49,7 @@ fn set_pod(plane: &KubeControlPlane, ns: &str, pod: &str, ip: &str, ready: bool)
     Ok(())
 }
 
-fn redis(ip: &str) -> Result<redis::Connection, meridian_e2e::Error> {
+pub fn redis(ip: &str) -> Result<redis::Connection, meridian_e2e::Error> {
     let client = redis::Client::open(format!("redis://{ip}:6379/")).map_err(|e| to_err(e.to_string()))?;
     client.get_connection_with_timeout(Duration::from_secs(5)).map_err(|e| to_err(e.to_string()))
 }
@@ -86,7 +83,7 @@ fn the_operator_elects_labels_and_fails_over_real_datanodes() -> TestResult {
     for pod in ["cache-shard-0-0", "cache-shard-0-1"] {
         kube(eventually(format!("pod {pod}"), OPERATOR_TIMEOUT, || get_json(&plane, &["get", "pod", pod, "-n", &ns])))?;
     }
-    let (a, b) = (address(1), address(2));
+    let (a, b) = (address(1, 1), address(1, 2));
     let node_a = datanode(&a)?;
     let _node_b = datanode(&b)?;
     set_pod(&plane, &ns, "cache-shard-0-0", &a, true)?;
@@ -144,5 +141,27 @@ fn the_operator_elects_labels_and_fails_over_real_datanodes() -> TestResult {
         }
     }))?;
     wait_condition(&plane, &ns, "cache", "Ready", "True", "Ready")?;
+
+    // The kubectl plugin shows it as one table, digest included once the operator took one.
+    kube(eventually("a digest of the shard", OPERATOR_TIMEOUT, || {
+        let db = get_json(&plane, &["get", "aadb", "cache", "-n", &ns])?;
+        db["status"]["shards"][0]["digest"].as_str().map(String::from).ok_or_else(|| db["status"].to_string())
+    }))?;
+    let plugin = workspace_binary("kubectl-meridian")?;
+    let out = Command::new(plugin)
+        .args(["status", "cache", "-n", &ns])
+        .env("KUBECONFIG", plane.kubeconfig())
+        .output()
+        .map_err(|e| to_err(e.to_string()))?;
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{table}{}", String::from_utf8_lossy(&out.stderr));
+    let row = table.lines().find(|l| l.starts_with("us-east")).unwrap_or_default();
+    assert!(
+        row.contains("True")
+            && row.contains("0-16383")
+            && row.contains("cache-shard-0-1")
+            && row.contains("cache-shard-0-0 ("),
+        "{table}"
+    );
     Ok(())
 }

@@ -71,9 +71,18 @@ fn corrupt_truncated_replayed_and_foreign_input_is_refused_or_harmless() {
         let err = client.apply(foreign).await.unwrap_err();
         assert_eq!(err.code(), tonic::Code::FailedPrecondition);
         assert!(err.message().contains("database id mismatch"), "{err:?}");
-        let old = Hello { protocol_version: 0, ..hello.clone() };
+        let old = Hello { protocol_version: 1, min_protocol_version: 1, ..hello.clone() };
         let err = client.subscribe(SubscribeRequest { hello: Some(old), ..Default::default() }).await.unwrap_err();
-        assert!(err.message().contains("incompatible protocol version 0"), "{err:?}");
+        assert!(
+            err.message().contains("no protocol version in common: the caller speaks 1-1, this node 2-2"),
+            "{err:?}"
+        );
+        // A caller of a newer release that still speaks this one's version is served, and
+        // learns from the response which version that is.
+        let newer = Hello { protocol_version: 3, min_protocol_version: 2, ..hello.clone() };
+        let reply = client.status(meridian_proto::StatusRequest { hello: Some(newer), digest: false }).await.unwrap();
+        assert_eq!(reply.metadata().get(meridian_proto::VERSION_HEADER).and_then(|v| v.to_str().ok()), Some("2"));
+        assert_eq!(meridian_proto::spoken_version(reply.metadata()), 2);
 
         // A snapshot stream that stops before its end marker applies nothing.
         let begin = FullSyncBegin::default();
@@ -95,9 +104,16 @@ fn a_peer_of_another_database_or_version_is_refused_with_the_reason() {
         let err = peer.subscribe(request(Hello::new("another-db", 2))).await.unwrap_err();
         assert_eq!(err.code(), tonic::Code::FailedPrecondition);
         assert!(err.message().contains("database id mismatch"), "{err:?}");
-        let old = Hello { protocol_version: 9, ..Hello::new(&regions.database_id, 2) };
-        let err = peer.subscribe(request(old)).await.unwrap_err();
-        assert!(err.message().contains("incompatible protocol version 9"), "{err:?}");
+        let future = Hello { protocol_version: 9, min_protocol_version: 9, ..Hello::new(&regions.database_id, 2) };
+        let err = peer.subscribe(request(future)).await.unwrap_err();
+        assert!(
+            err.message().contains("no protocol version in common: the caller speaks 9-9, this node 2-2"),
+            "{err:?}"
+        );
+        // Peers of the next release that still speak version 2 are served.
+        let newer = Hello { protocol_version: 3, min_protocol_version: 2, ..Hello::new(&regions.database_id, 2) };
+        let reply = peer.status(meridian_proto::PeerStatusRequest { hello: Some(newer), digest: false }).await.unwrap();
+        assert_eq!(meridian_proto::spoken_version(reply.metadata()), 2);
     });
 }
 

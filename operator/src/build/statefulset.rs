@@ -129,20 +129,40 @@ fn pod_spec(plan: &RegionPlan, shard: &ShardPlan, selector: std::collections::BT
     }
 }
 
-fn datanode(plan: &RegionPlan, shard: &ShardPlan) -> Container {
-    let headless = names::shard(plan, shard.index);
-    let args = vec![
-        format!("--port={RESP_PORT}"),
-        "--bind=0.0.0.0".into(),
-        format!("--repl-port={REPL_PORT}"),
+/// A datanode's command-line arguments. Shared with local mode, which runs the same program
+/// on loopback (or a region's own address) instead of in a pod.
+pub fn args(
+    plan: &RegionPlan,
+    bind: &str,
+    port: u16,
+    repl_port: u16,
+    announce: &str,
+    shard_map_file: &str,
+) -> Vec<String> {
+    vec![
+        format!("--port={port}"),
+        format!("--bind={bind}"),
+        format!("--repl-port={repl_port}"),
         format!("--region={}", plan.region.id),
         format!("--database-id={}", plan.database_id),
         "--active-active".into(),
         format!("--repl-backlog-size={}", plan.backlog_bytes),
-        format!("--announce=$(POD_NAME).{headless}.$(POD_NAMESPACE).svc:{RESP_PORT}"),
-        format!("--shard-map-file={SHARD_MAP_DIR}/{SHARD_MAP_KEY}"),
-        "--log-json".into(),
-    ];
+        format!("--announce={announce}"),
+        format!("--shard-map-file={shard_map_file}"),
+    ]
+}
+
+fn datanode(plan: &RegionPlan, shard: &ShardPlan) -> Container {
+    let headless = names::shard(plan, shard.index);
+    let mut args = args(
+        plan,
+        "0.0.0.0",
+        RESP_PORT as u16,
+        REPL_PORT as u16,
+        &format!("$(POD_NAME).{headless}.$(POD_NAMESPACE).svc:{RESP_PORT}"),
+        &format!("{SHARD_MAP_DIR}/{SHARD_MAP_KEY}"),
+    );
+    args.push("--log-json".into());
     let mut env =
         vec![pod::field_env("POD_NAME", "metadata.name"), pod::field_env("POD_NAMESPACE", "metadata.namespace")];
     if let Some(secret) = &plan.password {

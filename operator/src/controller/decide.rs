@@ -77,17 +77,9 @@ pub fn decide(
                 })
                 .collect();
             let record = recorded.get(shard.index as usize).cloned().flatten();
-            let decision = failover::decide(&members, record.as_ref(), now, grace);
-            let master = match &decision {
-                Decision::Master { master, .. } => Some(*master),
-                _ => None,
-            };
-            let master_addr = master.and_then(|m| members.iter().find(|x| x.ordinal == m)?.addr.clone());
             let aliases = |m: u32, addr: &str| vec![addr.to_string(), names::node_repl_address(plan, shard.index, m)];
-            let repoint = match (&master, &master_addr) {
-                (Some(m), Some(addr)) => failover::to_repoint(&members, *m, &aliases(*m, addr)),
-                _ => vec![],
-            };
+            let failover::Settled { decision, master_addr, repoint } =
+                failover::settle(&members, record.as_ref(), now, grace, aliases);
             let rollout = match (&decision, &master_addr) {
                 // Only a settled shard rolls: its master stays, nobody needs repointing.
                 (Decision::Master { master, promote: false, changed: None }, Some(addr)) if repoint.is_empty() => {

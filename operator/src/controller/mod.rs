@@ -7,6 +7,7 @@
 pub mod act;
 pub mod apply;
 pub mod decide;
+pub mod digest;
 pub mod error;
 pub mod observe;
 pub mod status;
@@ -248,7 +249,11 @@ async fn reconcile_region(db: &ActiveActiveDatabase, ctx: &Context) -> Result<Ac
             ),
         );
     }
-    let new_status = status::status(&plan, &observed, &decisions, &outcome, &frame);
+    let digests = match digest::kept(db.status.as_ref(), now) {
+        Some(kept) => kept,
+        None => digest::take(&plan, &decisions, ctx, now).await,
+    };
+    let new_status = status::status(&plan, &observed, &decisions, &outcome, &digests, &frame);
     notes.extend(transitions(db.status.as_ref(), &new_status));
     publish(ctx, db, &notes).await;
     let busy = conditions::is_true(&new_status.conditions, conditions::PROGRESSING) == Some(true);

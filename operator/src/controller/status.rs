@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::jiff::Timestamp;
 
 use super::decide::ShardDecision;
+use super::digest::Digests;
 use super::observe::Observed;
 use crate::build::names;
 use crate::conditions::{self, DEGRADED, PEERS_SYNCED, PROGRESSING, READY, SHARDS_READY, Want};
@@ -40,10 +41,24 @@ pub fn status(
     observed: &Observed,
     decisions: &[ShardDecision],
     outcome: &Outcome,
+    digests: &Digests,
     frame: &Frame,
 ) -> ActiveActiveDatabaseStatus {
-    let shards: Vec<ShardStatus> = decisions.iter().map(|d| shard_status(plan, observed, d, outcome, frame)).collect();
-    let peers: Vec<PeerStatus> = plan.peers.iter().map(|p| peer_status(observed, p.id, &p.name)).collect();
+    let shards: Vec<ShardStatus> = decisions
+        .iter()
+        .map(|d| ShardStatus {
+            digest: digests.shards.get(d.index as usize).cloned().flatten(),
+            ..shard_status(plan, observed, d, outcome, frame)
+        })
+        .collect();
+    let peers: Vec<PeerStatus> = plan
+        .peers
+        .iter()
+        .map(|p| PeerStatus {
+            digest_match: digests.peers.get(&p.id).copied().flatten(),
+            ..peer_status(observed, p.id, &p.name)
+        })
+        .collect();
     let ready = shards.iter().filter(|s| s.ready).count();
     let synced = peers.iter().filter(|p| p.state == "partial-sync").count();
 
@@ -124,6 +139,7 @@ pub fn status(
         synced_peers: Some(format!("{synced}/{}", peers.len())),
         shards,
         peers,
+        digests_at: digests.at.map(|t| t.to_string()),
     }
 }
 
@@ -215,6 +231,7 @@ fn shard_status(
         offset: master_report.and_then(|r| i64::try_from(r.state.offset).ok()),
         replicas,
         ready,
+        digest: None,
     }
 }
 

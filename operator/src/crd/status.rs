@@ -32,6 +32,10 @@ pub struct ActiveActiveDatabaseStatus {
     /// The other regions as this region's syncer sees them.
     #[serde(default)]
     pub peers: Vec<PeerStatus>,
+    /// When the shards' digests were last computed (RFC 3339): a digest walks every key, so
+    /// it is taken once a minute at most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digests_at: Option<String>,
 }
 
 #[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, schemars::JsonSchema)]
@@ -56,6 +60,10 @@ pub struct ShardStatus {
     pub replicas: Vec<ReplicaStatus>,
     /// The master is ready and answers.
     pub ready: bool,
+    /// The master's keyspace digest (`MERIDIAN.DIGEST`, hex) at `digestsAt`: equal digests of
+    /// the same slots in two regions mean the same data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
 }
 
 #[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, schemars::JsonSchema)]
@@ -83,7 +91,9 @@ pub struct PeerStatus {
     /// When the last full sync from the peer ended (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_full_sync: Option<String>,
-    /// Whether the peer's data equals this region's, from the last digest comparison.
+    /// Whether the peer's data equals this region's at `digestsAt`: compared shard by shard
+    /// when both regions split the slots alike, unset otherwise. Writes in flight make
+    /// digests differ for a moment; a mismatch that lasts is what matters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest_match: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

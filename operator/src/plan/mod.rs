@@ -167,7 +167,18 @@ pub fn plan(db: &ActiveActiveDatabase, region: &str, defaults: &OperatorDefaults
 /// The manifest's CEL rules, evaluated here as the API server would, so a manifest that
 /// reached us some other way (an old CRD, local mode) is refused with the same messages.
 pub fn check(db: &ActiveActiveDatabase) -> Result<(), PlanError> {
-    db.validate_cel().map_err(|e| PlanError::Invalid(e.as_slice().iter().map(|e| e.message.clone()).collect()))
+    refused(db.validate_cel())
+}
+
+/// `check`, plus the CRD's transition rules (`oldSelf`) against the manifest `db` replaces, as
+/// the API server runs them on an update: local mode's reload refuses what `kubectl apply`
+/// would.
+pub fn check_update(db: &ActiveActiveDatabase, old: &ActiveActiveDatabase) -> Result<(), PlanError> {
+    refused(db.validate_cel_update(old))
+}
+
+fn refused(result: Result<(), kube::core::cel::ValidationErrors>) -> Result<(), PlanError> {
+    result.map_err(|e| PlanError::Invalid(e.as_slice().iter().map(|e| e.message.clone()).collect()))
 }
 
 /// A count the CEL rules bounded; the default when absent. Never negative.

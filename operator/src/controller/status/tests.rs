@@ -1,5 +1,6 @@
 use super::*;
 use crate::controller::decide::decide;
+use crate::controller::digest::Digests;
 use crate::controller::observe::{PodView, StatefulSetView};
 use crate::crd::ActiveActiveDatabase;
 use crate::failover::{NodeState, Recorded};
@@ -81,7 +82,7 @@ fn a_healthy_region_reports_ready_with_its_shards_and_peers() {
     let obs = healthy("partial-sync");
     let rec = [Some(Recorded { ordinal: 0, actor: "m".into() })];
     let decisions = decide(&plan, &obs, &rec, &BTreeMap::new(), t(10));
-    let s = status(&plan, &obs, &decisions, &Outcome::default(), &frame());
+    let s = status(&plan, &obs, &decisions, &Outcome::default(), &Digests::default(), &frame());
     assert_eq!(s.observed_generation, Some(3));
     assert_eq!((s.ready_shards.as_deref(), s.synced_peers.as_deref()), (Some("1/1"), Some("1/1")));
     assert_eq!(condition(&s, READY).0, "True");
@@ -108,7 +109,7 @@ fn a_stale_peer_is_degraded_with_its_reason() {
     let obs = healthy("stale");
     let rec = [Some(Recorded { ordinal: 0, actor: "m".into() })];
     let decisions = decide(&plan, &obs, &rec, &BTreeMap::new(), t(10));
-    let s = status(&plan, &obs, &decisions, &Outcome::default(), &frame());
+    let s = status(&plan, &obs, &decisions, &Outcome::default(), &Digests::default(), &frame());
     assert_eq!(condition(&s, PEERS_SYNCED).1, "PeerUnreachable");
     assert_eq!(
         condition(&s, DEGRADED),
@@ -125,7 +126,7 @@ fn a_down_master_within_its_grace_reads_as_failing_over() {
     obs.reports.remove("db-shard-0-0");
     let rec = [Some(Recorded { ordinal: 0, actor: "m".into() })];
     let decisions = decide(&plan, &obs, &rec, &BTreeMap::new(), t(4));
-    let s = status(&plan, &obs, &decisions, &Outcome::default(), &Frame { now: t(4), ..frame() });
+    let s = status(&plan, &obs, &decisions, &Outcome::default(), &Digests::default(), &Frame { now: t(4), ..frame() });
     let (ready, reason, message) = condition(&s, SHARDS_READY);
     assert_eq!((ready, reason), ("False", "MasterDown"));
     assert!(message.contains("master db-shard-0-0 is down, failing over in 6s"), "{message}");
@@ -139,7 +140,7 @@ fn a_blocked_region_keeps_its_last_shards_and_says_why() {
     let obs = healthy("partial-sync");
     let rec = [Some(Recorded { ordinal: 0, actor: "m".into() })];
     let decisions = decide(&plan, &obs, &rec, &BTreeMap::new(), t(10));
-    let before = status(&plan, &obs, &decisions, &Outcome::default(), &frame());
+    let before = status(&plan, &obs, &decisions, &Outcome::default(), &Digests::default(), &frame());
     let s = blocked("SecretMissing", "Secret x does not exist", true, &Frame { previous: Some(&before), ..frame() });
     assert_eq!(s.shards, before.shards);
     assert_eq!(condition(&s, DEGRADED), ("True", "SecretMissing", "Secret x does not exist"));
