@@ -61,6 +61,8 @@ impl RegionCluster {
     /// `10.77.0.<index>`, linked to `wan` if given (else to a WAN of its own), with the
     /// images from `images` imported.
     pub fn start(name: &str, index: u8, wan: Option<&Wan>, images: &ImageArchives) -> Result<RegionCluster> {
+        // Before anything is created: as another user, the namespaces would fail obscurely.
+        super::require_root()?;
         let tools = PodTools::find()?;
         let archives = images.all()?;
         let dir = tempfile::Builder::new()

@@ -6,11 +6,13 @@
 //! The clusters are heavy (an API server each, on two shared cores), so every test here runs
 //! one after the other, holding `SERIAL`.
 
+mod bad_input;
 mod cluster;
 mod operator;
 mod regions;
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -57,4 +59,27 @@ pub fn jsonpath(region: &RegionCluster, args: &[&str], path: &str) -> Result<Str
 pub fn service_ip(region: &RegionCluster, ns: &str, name: &str) -> Result<String, String> {
     let ip = jsonpath(region, &["get", "service", name, "-n", ns], "{.spec.clusterIP}")?;
     if ip.is_empty() { Err(format!("service {ns}/{name} has no ClusterIP yet")) } else { Ok(ip) }
+}
+
+/// Where the chart's operator runs.
+pub const OPERATOR_NS: &str = "meridian-system";
+
+/// `helm install` of the chart in `region` (`--set region=<name>`), waiting for the
+/// operator's Deployment.
+pub fn helm_install_operator(region: &RegionCluster) -> TestResult {
+    let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("../charts/meridian");
+    let region_value = format!("region={}", region.name());
+    kube(region.helm_ok(&[
+        "install",
+        "meridian",
+        chart.to_str().unwrap_or_default(),
+        "--namespace",
+        OPERATOR_NS,
+        "--create-namespace",
+        "--set",
+        &region_value,
+        "--wait",
+        "--timeout=300s",
+    ]))?;
+    Ok(())
 }

@@ -12,14 +12,13 @@ use std::time::{Duration, Instant};
 use meridian_e2e::cluster::{ImageArchives, RegionCluster, WORKSPACE_VERSION};
 use meridian_e2e::kube::eventually;
 
-use crate::{SERIAL, TestResult, check, jsonpath, kube, redis_in, service_ip};
+use crate::{OPERATOR_NS, SERIAL, TestResult, check, helm_install_operator, jsonpath, kube, redis_in, service_ip};
 
-/// The second tag of the same binaries (images/build.sh --version): what the upgrade
-/// moves to.
-pub const UPGRADE_VERSION: &str = "0.1.0-upgrade";
+/// The second tag of the same binaries (`images/build.sh --no-build --version
+/// <workspace version>-upgrade`, as .ci/run makes it): what the upgrade moves to.
+pub const UPGRADE_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "-upgrade");
 
 const NS: &str = "shop";
-const OPERATOR_NS: &str = "meridian-system";
 const SETTLE: Duration = Duration::from_secs(300);
 
 fn leader(region: &RegionCluster) -> Result<String, String> {
@@ -64,20 +63,9 @@ fn the_operator_runs_in_its_pods_hands_over_leadership_and_upgrades_with_writes_
     let mut region = kube(RegionCluster::start("us-east", 1, None, &ImageArchives::find(WORKSPACE_VERSION)))?;
     kube(region.import_images(&upgrade))?;
     kube(region.create_local_volumes(3, "1Gi"))?;
+    helm_install_operator(&region)?;
     let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("../charts/meridian");
     let chart = chart.to_str().unwrap_or_default();
-    kube(region.helm_ok(&[
-        "install",
-        "meridian",
-        chart,
-        "--namespace",
-        OPERATOR_NS,
-        "--create-namespace",
-        "--set",
-        "region=us-east",
-        "--wait",
-        "--timeout=300s",
-    ]))?;
 
     // Two replicas, one leader; the leader's Pod goes, the other takes the Lease.
     let first = kube(eventually("an operator holds the lease", SETTLE, || leader(&region)))?;

@@ -9,18 +9,16 @@
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::Duration;
 
 use meridian_e2e::cluster::{ImageArchives, PodRegions, RegionCluster, WORKSPACE_VERSION, wan_address};
 use meridian_e2e::kube::eventually;
 use serde_json::Value;
 
-use crate::{SERIAL, TestResult, check, kube, redis_in, service_ip};
+use crate::{OPERATOR_NS, SERIAL, TestResult, check, helm_install_operator, kube, redis_in, service_ip};
 
 const REGIONS: [&str; 3] = ["us-east", "eu-west", "ap-south"];
 const NS: &str = "shop";
-const OPERATOR_NS: &str = "meridian-system";
 
 /// The syncer's peer port, on each region's node address (its LoadBalancer address).
 const PEER_PORT: u16 = 7700;
@@ -91,21 +89,9 @@ fn publish_peer_service(region: &RegionCluster) -> TestResult {
     Ok(())
 }
 
-fn install(region: &RegionCluster, chart: &Path) -> TestResult {
+fn install(region: &RegionCluster) -> TestResult {
     kube(region.create_local_volumes(4, "1Gi"))?;
-    let region_value = format!("region={}", region.name());
-    kube(region.helm_ok(&[
-        "install",
-        "meridian",
-        chart.to_str().unwrap_or_default(),
-        "--namespace",
-        OPERATOR_NS,
-        "--create-namespace",
-        "--set",
-        &region_value,
-        "--wait",
-        "--timeout=300s",
-    ]))?;
+    helm_install_operator(region)?;
     kube(region.kubectl_ok(&["create", "namespace", NS]))?;
     kube(region.apply_yaml(&manifest()))?;
     publish_peer_service(region)
@@ -196,9 +182,8 @@ fn pod_uid(region: &RegionCluster, pod: &str) -> Result<String, String> {
 fn three_regions_converge_on_real_pods_and_survive_pod_link_and_volume_faults() -> TestResult {
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut all = kube(PodRegions::start(&REGIONS, &ImageArchives::find(WORKSPACE_VERSION)))?;
-    let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("../charts/meridian");
     for region in &all.regions {
-        install(region, &chart)?;
+        install(region)?;
     }
     for region in &all.regions {
         wait_ready_and_synced(region)?;
