@@ -90,7 +90,10 @@ fn one_region_runs_the_images_on_real_pods_and_leaves_nothing_behind() -> TestRe
     // Through the Service's ClusterIP (kube-proxy's rules), exact replies.
     let ip = service_ip(&region, NS, "master").map_err(check)?;
     let service: SocketAddr = format!("{ip}:6379").parse().map_err(|e| check(format!("{e}")))?;
-    let mut master = redis_in(&region, service).map_err(check)?;
+    // A Pod Ready is not yet a Service rule: until kube-proxy has synced the new endpoints,
+    // the ClusterIP refuses connections (iptables REJECT for a Service without endpoints).
+    let mut master =
+        kube(eventually("the master's Service takes connections", POD_TIMEOUT, || redis_in(&region, service)))?;
     let set: String = redis::cmd("SET")
         .arg("greeting")
         .arg("hello from a pod")
