@@ -10,6 +10,7 @@
 
 pub mod chaos;
 pub mod cli;
+pub mod cluster;
 pub mod kube;
 pub mod local;
 pub mod operator;

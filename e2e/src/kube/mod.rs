@@ -7,11 +7,11 @@
 //! Pending, which is all the operator's tests need from Pods.
 
 pub mod certs;
-mod command;
-mod component;
+pub(crate) mod command;
+pub(crate) mod component;
 mod control_plane;
 mod identity;
-mod kubeconfig;
+pub(crate) mod kubeconfig;
 mod tools;
 
 pub use certs::{CertFiles, Pki, Usage};
@@ -40,6 +40,8 @@ pub enum Error {
     ToolMissing { name: &'static str, path: PathBuf },
     #[error("openssl not found on PATH: install it (apt-get install openssl)")]
     OpensslMissing,
+    #[error("{what}: {fix}")]
+    Prerequisite { what: String, fix: String },
     #[error("openssl failed to {step} ({status}):\n{output}")]
     Openssl { step: String, status: ExitStatus, output: String },
     #[error("failed to {what}")]

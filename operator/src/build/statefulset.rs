@@ -56,10 +56,14 @@ pub fn statefulset(plan: &RegionPlan, shard: &ShardPlan, owner: &OwnerReference)
                 }
             }),
             volume_claim_templates: plan.storage.as_ref().map(|s| {
+                // volumeClaimTemplates cannot change once the StatefulSet exists: no label
+                // here may change with the version, or every upgrade's apply is refused.
+                let mut claim_labels = labels.clone();
+                claim_labels.remove(names::VERSION);
                 vec![PersistentVolumeClaim {
                     metadata: ObjectMeta {
                         name: Some("data".into()),
-                        labels: Some(labels.clone()),
+                        labels: Some(claim_labels),
                         ..Default::default()
                     },
                     spec: Some(PersistentVolumeClaimSpec {

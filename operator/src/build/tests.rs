@@ -131,6 +131,8 @@ fn a_shard_has_one_statefulset_with_its_members_and_the_map_names_the_chosen_mas
     assert_eq!(spec.service_name.as_deref(), Some("cache-shard-1"));
     let claim = &spec.volume_claim_templates.as_ref().unwrap()[0];
     assert_eq!(claim.spec.as_ref().unwrap().storage_class_name.as_deref(), Some("fast"));
+    // Immutable once created: nothing in it may follow the version, which upgrades change.
+    assert!(!claim.metadata.labels.as_ref().unwrap().contains_key("app.kubernetes.io/version"));
     let map = &objects.shard_map.data.as_ref().unwrap()["shard-map"];
     assert!(map.contains("8192-16383=cache-shard-1-1.cache-shard-1.shop.svc:6379,cache-shard-1-0."), "{map}");
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod lease_keeper;
 pub mod lost_volumes;
 pub mod observe;
+pub mod pod_problems;
 pub mod rebuild_request;
 pub mod status;
 
@@ -276,6 +277,9 @@ async fn reconcile_region(db: &ActiveActiveDatabase, ctx: &Context) -> Result<Ac
     let new_status = status::status(&plan, &observed, &decisions, &outcome, &digests, &frame);
     notes.extend(transitions(db.status.as_ref(), &new_status));
     notes.extend(rebuild.clone());
+    let degraded_before =
+        db.status.as_ref().and_then(|s| s.conditions.iter().find(|c| c.type_ == DEGRADED)).map(|c| c.message.as_str());
+    notes.extend(pod_problems::new_problem_notes(&observed.pod_problems, degraded_before));
     publish(ctx, db, &notes).await;
     let busy = conditions::is_true(&new_status.conditions, conditions::PROGRESSING) == Some(true);
     write_status(ctx, db, new_status).await?;

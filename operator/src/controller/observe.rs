@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 
 use futures::future::join_all;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{Pod, Secret};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Secret};
 use k8s_openapi::jiff::Timestamp;
 use kube::Api;
 use kube::api::ListParams;
 
+use super::pod_problems::{self, PodProblem};
 use super::{Context, Error};
 use crate::build::names;
 use crate::nodes::{self, NodeError, NodeReport};
@@ -60,6 +61,8 @@ pub struct Observed {
     pub syncer_ready: bool,
     /// What is wrong with the Secrets the manifest names, one message each.
     pub secret_problems: Vec<String>,
+    /// Why datanode or syncer Pods do not run, as the kubelet and the scheduler say.
+    pub pod_problems: Vec<PodProblem>,
 }
 
 impl Observed {
@@ -121,7 +124,22 @@ pub async fn observe(plan: &RegionPlan, ctx: &Context) -> Result<Observed, Error
         Some(ip) => Some(syncer_info::fetch(&format!("{ip}:{}", names::SYNCER_HTTP_PORT)).await),
         None => None,
     };
-    Ok(Observed { pods, reports, statefulsets, syncer, syncer_ready, secret_problems })
+    let mut all_pods = pod_list.items;
+    all_pods.extend(syncer_pods.items);
+    // Claims matter only to say why a Pod cannot be scheduled: listed only then.
+    let claims = if all_pods.iter().any(unscheduled) {
+        let api: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), ns);
+        api.list(&ListParams::default().labels(&datanodes)).await.map_err(|e| Error::observe("volume claims", e))?.items
+    } else {
+        vec![]
+    };
+    let pod_problems = pod_problems::problems(&all_pods, &claims);
+    Ok(Observed { pods, reports, statefulsets, syncer, syncer_ready, secret_problems, pod_problems })
+}
+
+fn unscheduled(pod: &Pod) -> bool {
+    let conditions = pod.status.as_ref().and_then(|s| s.conditions.as_ref());
+    conditions.into_iter().flatten().any(|c| c.type_ == "PodScheduled" && c.status == "False")
 }
 
 fn ip(pod: &Pod) -> Option<String> {

@@ -62,7 +62,11 @@ pub fn status(
     let ready = shards.iter().filter(|s| s.ready).count();
     let synced = peers.iter().filter(|p| p.state == "partial-sync").count();
 
-    let mut degraded: Vec<(&'static str, String)> = vec![];
+    // What the kubelet or the scheduler says first: it is the cause of the rest.
+    let mut degraded: Vec<(&'static str, String)> =
+        observed.pod_problems.iter().map(|p| (p.reason, p.message.clone())).collect();
+    let datanode_problems: Vec<_> =
+        observed.pod_problems.iter().filter(|p| observed.pods.iter().any(|d| d.name == p.pod)).collect();
     let mut waiting = vec![];
     for d in decisions {
         match &d.decision {
@@ -79,7 +83,9 @@ pub fn status(
     let shards_ready = if ready == shards.len() {
         Want::new(SHARDS_READY, true, "AllShardsReady", format!("{ready}/{} shards have a ready master", shards.len()))
     } else {
-        let reason = if degraded.iter().any(|(r, _)| *r == "NoMaster") {
+        let reason = if let Some(problem) = datanode_problems.first() {
+            problem.reason
+        } else if degraded.iter().any(|(r, _)| *r == "NoMaster") {
             "NoMaster"
         } else if !waiting.is_empty() {
             "MasterDown"
@@ -87,7 +93,7 @@ pub fn status(
             "Starting"
         };
         let mut message = format!("{ready}/{} shards have a ready master", shards.len());
-        for w in &waiting {
+        for w in waiting.iter().chain(datanode_problems.iter().map(|p| &p.message)) {
             message.push_str("; ");
             message.push_str(w);
         }

@@ -64,6 +64,7 @@ fn healthy(peer_state: &str) -> Observed {
         .into())),
         syncer_ready: true,
         secret_problems: vec![],
+        pod_problems: vec![],
     }
 }
 
@@ -116,6 +117,37 @@ fn a_stale_peer_is_degraded_with_its_reason() {
         ("True", "PeerUnreachable", "0/1 peer regions stream to this one; b: stale (connection refused)")
     );
     assert_eq!(condition(&s, READY).0, "True", "a region serves its clients without its peers");
+}
+
+#[test]
+fn pods_that_cannot_run_put_the_kubelets_reason_first() {
+    use crate::controller::pod_problems::{CRASH_LOOP, IMAGE_UNAVAILABLE, PodProblem};
+    let plan = region();
+    let mut obs = healthy("partial-sync");
+    obs.pods = vec![pod(0, false), pod(1, false)];
+    obs.reports.clear();
+    let image = "pod db-shard-0-0, container datanode: ErrImageNeverPull: Container image \"x\" is not present";
+    let crash = "pod db-syncer-1, container syncer: CrashLoopBackOff: restarted 2 time(s), last exit code 1 (Error)";
+    obs.pod_problems = vec![
+        PodProblem {
+            pod: "db-shard-0-0".into(),
+            reason: IMAGE_UNAVAILABLE,
+            headline: String::new(),
+            message: image.into(),
+        },
+        PodProblem { pod: "db-syncer-1".into(), reason: CRASH_LOOP, headline: String::new(), message: crash.into() },
+    ];
+    let decisions = decide(&plan, &obs, &[None], &BTreeMap::new(), t(10));
+    let s = status(&plan, &obs, &decisions, &Outcome::default(), &Digests::default(), &frame());
+    // Only the datanode's problem explains the shards; both need attention.
+    assert_eq!(
+        condition(&s, SHARDS_READY),
+        ("False", IMAGE_UNAVAILABLE, format!("0/1 shards have a ready master; {image}").as_str())
+    );
+    assert_eq!(condition(&s, READY).1, IMAGE_UNAVAILABLE);
+    let (status, reason, message) = condition(&s, DEGRADED);
+    assert_eq!((status, reason), ("True", IMAGE_UNAVAILABLE));
+    assert!(message.starts_with(&format!("{image}; {crash}")), "{message}");
 }
 
 #[test]
