@@ -77,12 +77,23 @@ pub enum Blocked {
 
 pub type BlockFn = fn(&mut Args, &mut Shard) -> Result<Blocked, ReplyError>;
 
+/// A command whose work grows with the keyspace (KEYS): it runs in steps, each a bounded
+/// amount of work, and a session releases the shard between steps so other clients run.
+pub trait Stepwise: Send {
+    /// One bounded step; the reply once the command is done.
+    fn step(&mut self, shard: &mut Shard) -> Option<Reply>;
+}
+
+pub type StepwiseFn = fn(&mut Args) -> Result<Box<dyn Stepwise>, ReplyError>;
+
 #[derive(Clone, Copy)]
 pub enum Handler {
     /// Runs against the shard alone.
     Data(DataFn),
     /// A blocking command (BLPOP ...): one attempt against the shard; the session waits.
     Blocking(BlockFn),
+    /// A long command, run in bounded steps.
+    Stepwise(StepwiseFn),
     /// Needs the connection or the server: run by `server::session`.
     Session,
 }
@@ -139,19 +150,28 @@ pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
     TABLE.get(name).copied()
 }
 
-/// Redis's reply to an unknown command, quoting the first arguments.
+/// How much of a command name or its arguments Redis quotes in an unknown-command error.
+const QUOTED: usize = 128;
+
+/// Redis's reply to an unknown command: the name's first 128 bytes, then the arguments
+/// quoted one by one until 128 bytes of them are shown. Cut as bytes (a name is any bytes,
+/// and a cut inside a multi-byte character must not panic), then shown as text.
 pub fn unknown_command(args: &[bytes::Bytes]) -> ReplyError {
-    let name = args.first().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
-    let mut quoted = String::new();
+    let name = args.first().map_or(&[][..], |b| &b[..b.len().min(QUOTED)]);
+    let mut quoted: Vec<u8> = Vec::new();
     for a in args.iter().skip(1) {
-        if quoted.len() >= 128 {
+        let room = QUOTED.saturating_sub(quoted.len());
+        if room == 0 {
             break;
         }
-        quoted.push_str(&format!("'{}' ", String::from_utf8_lossy(&a[..a.len().min(128)])));
+        quoted.push(b'\'');
+        quoted.extend_from_slice(&a[..a.len().min(room)]);
+        quoted.extend_from_slice(b"' ");
     }
     ReplyError::new(format!(
-        "ERR unknown command '{}', with args beginning with: {quoted}",
-        &name[..name.len().min(128)]
+        "ERR unknown command '{}', with args beginning with: {}",
+        String::from_utf8_lossy(name),
+        String::from_utf8_lossy(&quoted)
     ))
 }
 
@@ -171,6 +191,18 @@ pub fn run_data(spec: &CommandSpec, args: Vec<bytes::Bytes>, shard: &mut Shard) 
             match f(&mut args, shard) {
                 Ok(Blocked::Reply(r)) => r,
                 Ok(Blocked::Wait { on_timeout, .. }) => on_timeout,
+                Err(e) => e.into(),
+            }
+        }
+        Handler::Stepwise(start) => {
+            // Outside a session (inside MULTI, or in tests) the steps run back to back.
+            let mut args = Args::new(args);
+            match start(&mut args) {
+                Ok(mut cmd) => loop {
+                    if let Some(reply) = cmd.step(shard) {
+                        break reply;
+                    }
+                },
                 Err(e) => e.into(),
             }
         }
@@ -235,6 +267,61 @@ pub mod testing {
             cursor = String::from_utf8(next.to_vec()).expect("utf8");
             if cursor == "0" {
                 return all;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use proptest::prelude::*;
+
+    use super::testing::shard;
+    use super::{execute, unknown_command};
+    use crate::resp::Reply;
+
+    /// Issue 12, defect 2: a name with a multi-byte character across byte 128 panicked (a
+    /// `str` cut off a char boundary). The name is cut as bytes, as Redis's `%.128s` does.
+    #[test]
+    fn an_unknown_name_cut_inside_a_character_does_not_panic() {
+        let name = format!("{}é", "a".repeat(127));
+        let args = vec![Bytes::from(name), Bytes::from("x")];
+        let e = unknown_command(&args);
+        assert_eq!(e.0, format!("ERR unknown command '{}\u{fffd}', with args beginning with: 'x' ", "a".repeat(127)));
+    }
+
+    /// Arguments are quoted until 128 bytes of quotes are shown, the last one cut to fit.
+    #[test]
+    fn unknown_command_quotes_at_most_128_bytes_of_arguments() {
+        let long = "b".repeat(200);
+        let args: Vec<Bytes> = ["nope", "a1", &long, "never"].iter().map(|s| Bytes::from(s.to_string())).collect();
+        let e = unknown_command(&args);
+        // As Redis's `'%.*s'` with precision 128 minus what is shown already.
+        let shown = format!("'a1' '{}' ", "b".repeat(128 - 5));
+        assert_eq!(e.0, format!("ERR unknown command 'nope', with args beginning with: {shown}"));
+    }
+
+    proptest! {
+        /// Any command name and arguments, as arbitrary bytes: a reply, never a panic.
+        #[test]
+        fn arbitrary_requests_never_panic(
+            name in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..300),
+                proptest::sample::select(super::all().iter().map(|s| s.name.as_bytes().to_vec()).collect::<Vec<_>>()),
+            ],
+            args in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 0..6),
+        ) {
+            let mut s = shard();
+            let mut req = vec![Bytes::from(name)];
+            req.extend(args.into_iter().map(Bytes::from));
+            let reply = execute(&mut s, req);
+            // An error line carries no line break of its own, whatever the request held.
+            if let Reply::Error(_) = reply {
+                let mut out = bytes::BytesMut::new();
+                reply.encode(&mut out, false);
+                let body = &out[1..out.len() - 2];
+                prop_assert!(!body.contains(&b'\r') && !body.contains(&b'\n'), "{:?}", out);
             }
         }
     }

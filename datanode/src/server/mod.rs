@@ -190,11 +190,12 @@ pub async fn run(listener: TcpListener, server: Arc<Server>, shutdown: impl Futu
                 continue;
             };
             let _ = socket.set_nodelay(true);
+            let laddr = socket.local_addr().ok();
             let server = server.clone();
             let stop = stop_tx.subscribe();
             let done = done_tx.clone();
             tokio::spawn(async move {
-                if let Err(e) = session::serve(server, socket, addr, stop).await {
+                if let Err(e) = session::serve(server, socket, (addr, laddr), stop).await {
                     tracing::debug!(error = %e, %addr, "client connection ended with an error");
                 }
                 drop(permit);

@@ -5,6 +5,8 @@
 mod cluster;
 mod commands;
 mod replication;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::io;
@@ -14,7 +16,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{broadcast, mpsc};
 
@@ -49,6 +51,8 @@ enum Flow {
         timeout_ms: u64,
         on_timeout: Reply,
     },
+    /// A long command: run its steps, letting other clients in between.
+    Stepwise(Box<dyn cmd::Stepwise>),
 }
 
 pub struct Session {
@@ -62,21 +66,27 @@ pub struct Session {
     watches: Vec<(Bytes, u64)>,
     subs: BTreeSet<Bytes>,
     psubs: BTreeSet<Bytes>,
+    /// Keys whose blocking queues hold this client while a blocking command waits.
+    blocked_on: Vec<Bytes>,
     mailbox: mpsc::Sender<Reply>,
     out: BytesMut,
     cluster: cluster::ClusterConn,
 }
 
-pub async fn serve(
+/// Serves one client on `socket` (a TCP connection, or any byte stream in tests) until it
+/// leaves, is killed, or the server stops.
+pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     server: Arc<Server>,
-    mut socket: TcpStream,
-    addr: SocketAddr,
+    mut socket: S,
+    (addr, laddr): (SocketAddr, Option<SocketAddr>),
     mut stop: broadcast::Receiver<()>,
 ) -> io::Result<()> {
-    let handle = server.clients.register(addr, socket.local_addr().ok());
+    let handle = server.clients.register(addr, laddr);
     let id = handle.info.lock().id;
     let (tx, mut rx) = mpsc::channel(MAILBOX);
     let authed = server.config.read().get("requirepass").is_none_or(str::is_empty);
+    // From here on the session owns the client's registration: whatever way this task
+    // ends (a reply error, the client leaving, a panic), dropping it cleans up.
     let mut s = Session {
         server: server.clone(),
         handle: handle.clone(),
@@ -88,19 +98,26 @@ pub async fn serve(
         watches: Vec::new(),
         subs: BTreeSet::new(),
         psubs: BTreeSet::new(),
+        blocked_on: Vec::new(),
         mailbox: tx,
         out: BytesMut::with_capacity(READ_CHUNK),
         cluster: cluster::ClusterConn::new(&server),
     };
-    let result = s.run(&mut socket, &mut rx, &mut stop).await;
-    s.cleanup();
-    result
+    s.run(&mut socket, &mut rx, &mut stop).await
+}
+
+/// Per-connection cleanup as a drop guard: the client leaves CLIENT LIST, its WATCHes, its
+/// subscriptions and its places in blocking queues go, even if the session panicked.
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.cleanup();
+    }
 }
 
 impl Session {
-    async fn run(
+    async fn run<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
-        socket: &mut TcpStream,
+        socket: &mut S,
         mailbox: &mut mpsc::Receiver<Reply>,
         stop: &mut broadcast::Receiver<()>,
     ) -> io::Result<()> {
@@ -139,9 +156,9 @@ impl Session {
 
     /// Parses and runs everything buffered, including requests that arrive while a
     /// blocking command waits. Returns false when the connection must close.
-    async fn process(
+    async fn process<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
-        socket: &mut TcpStream,
+        socket: &mut S,
         input: &mut BytesMut,
         pending: &mut VecDeque<Request>,
     ) -> io::Result<bool> {
@@ -173,6 +190,7 @@ impl Session {
                             return Ok(false);
                         }
                     }
+                    Flow::Stepwise(cmd) => self.run_steps(cmd).await,
                 }
                 self.flush(socket).await?;
             }
@@ -184,7 +202,7 @@ impl Session {
         }
     }
 
-    async fn flush(&mut self, socket: &mut TcpStream) -> io::Result<()> {
+    async fn flush<S: AsyncWrite + Unpin>(&mut self, socket: &mut S) -> io::Result<()> {
         if !self.out.is_empty() {
             socket.write_all(&self.out).await?;
             self.server.stats.net_output_bytes.fetch_add(self.out.len() as u64, Ordering::Relaxed);
@@ -230,6 +248,11 @@ impl Session {
     }
 
     fn dispatch(&mut self, req: Vec<Bytes>, shard: &mut Shard) -> Flow {
+        // Lets the tests prove that no panic can leak a client's registrations.
+        #[cfg(test)]
+        if &req[0][..] == tests::PANIC {
+            panic!("a test asked this session to panic");
+        }
         let Some(spec) = cmd::lookup(&req[0]) else {
             self.fail_in_multi();
             self.reply(cmd::unknown_command(&req).into());
@@ -294,8 +317,33 @@ impl Session {
                     }
                 }
             }
+            Handler::Stepwise(start) => match start(&mut Args::new(req)) {
+                Ok(cmd) => Flow::Stepwise(cmd),
+                Err(e) => {
+                    self.reply(e.into());
+                    Flow::Next
+                }
+            },
             Handler::Session => self.session_command(spec.name, req, shard),
         }
+    }
+
+    /// Runs a long command step by step, taking the shard for each step only, and yielding
+    /// to the other tasks between steps, so no client waits on it for long.
+    async fn run_steps(&mut self, mut cmd: Box<dyn cmd::Stepwise>) {
+        let server = self.server.clone();
+        let reply = loop {
+            let done = {
+                let mut shard = server.shard.lock();
+                shard.set_now(now_ms());
+                cmd.step(&mut shard)
+            };
+            if let Some(reply) = done {
+                break reply;
+            }
+            tokio::task::yield_now().await;
+        };
+        self.reply(reply);
     }
 
     fn subscribed(&self) -> bool {
@@ -311,9 +359,9 @@ impl Session {
     /// Waits for a key of a blocked command to be written, retrying the command each time;
     /// replies `on_timeout` when the timeout passes. Returns false if the client left.
     #[allow(clippy::too_many_arguments)]
-    async fn block(
+    async fn block<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
-        socket: &mut TcpStream,
+        socket: &mut S,
         input: &mut BytesMut,
         args: Vec<Bytes>,
         f: cmd::BlockFn,
@@ -328,6 +376,7 @@ impl Session {
                 shard.block_on(k, self.id);
             }
         }
+        self.blocked_on.clone_from(&keys);
         self.handle.info.lock().blocked = true;
         let deadline = (timeout_ms > 0).then(|| tokio::time::Instant::now() + Duration::from_millis(timeout_ms));
         let result = loop {
@@ -372,19 +421,7 @@ impl Session {
                 }
             }
         };
-        let others_wait = {
-            let mut shard = server.shard.lock();
-            let mut others = false;
-            for k in &keys {
-                others |= shard.unblock(k, self.id);
-            }
-            others
-        };
-        if others_wait {
-            // The next in line may now take what is there.
-            server.wake.notify_waiters();
-        }
-        self.handle.info.lock().blocked = false;
+        self.leave_queues();
         match result {
             Some(r) => {
                 self.reply(r);
@@ -395,13 +432,37 @@ impl Session {
         }
     }
 
-    fn cleanup(&mut self) {
-        let mut ps = self.server.pubsub.lock();
-        for ch in &self.subs {
-            ps.unsubscribe(ch, self.id);
+    /// Takes this client out of the blocking queues it waits in.
+    fn leave_queues(&mut self) {
+        if self.blocked_on.is_empty() {
+            return;
         }
-        for p in &self.psubs {
-            ps.punsubscribe(p, self.id);
+        let server = self.server.clone();
+        let mut others_wait = false;
+        {
+            let mut shard = server.shard.lock();
+            for k in self.blocked_on.drain(..) {
+                others_wait |= shard.unblock(&k, self.id);
+            }
+        }
+        if others_wait {
+            // The next in line may now take what is there.
+            server.wake.notify_waiters();
+        }
+        self.handle.info.lock().blocked = false;
+    }
+
+    /// Everything the server holds for this client. Runs from `Drop`, so it must not panic:
+    /// the locks are parking_lot's (never poisoned), and none is held by this task when a
+    /// panic unwinds to here (their guards live in the frames being unwound).
+    fn cleanup(&mut self) {
+        self.leave_queues();
+        let mut ps = self.server.pubsub.lock();
+        for ch in std::mem::take(&mut self.subs) {
+            ps.unsubscribe(&ch, self.id);
+        }
+        for p in std::mem::take(&mut self.psubs) {
+            ps.punsubscribe(&p, self.id);
         }
         drop(ps);
         if !self.watches.is_empty() {

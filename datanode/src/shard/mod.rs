@@ -511,6 +511,12 @@ impl Shard {
         std::mem::take(&mut self.woken)
     }
 
+    /// How many keys have watchers (WATCH), and how many clients wait in blocking queues:
+    /// what a session still holds here.
+    pub fn waiters(&self) -> (usize, usize) {
+        (self.watched.len(), self.blocked.values().map(std::collections::VecDeque::len).sum())
+    }
+
     pub fn write_seq(&self) -> u64 {
         self.write_seq
     }

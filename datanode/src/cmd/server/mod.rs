@@ -76,6 +76,13 @@ pub const COMMANDS: &[CommandSpec] = &[
         "pubsub",
         "Listens for messages published to channels that match one or more patterns.",
     ),
+    session(
+        "pubsub",
+        -2,
+        &["pubsub", "loading", "stale"],
+        "pubsub",
+        "A container for Pub/Sub commands (CHANNELS, NUMSUB, NUMPAT).",
+    ),
     session("publish", 3, &["pubsub", "loading", "stale", "fast"], "pubsub", "Posts a message to a channel."),
     session(
         "punsubscribe",

@@ -82,6 +82,7 @@ impl Session {
                 }
                 Ok(Reply::Int(n as i64))
             }
+            "pubsub" => self.pubsub(args),
             "function" => {
                 let sub = args.bytes()?;
                 if is(&sub, "flush") {
@@ -366,6 +367,34 @@ impl Session {
             }
         }
         Ok(Reply::Int(killed))
+    }
+
+    /// PUBSUB CHANNELS [pattern] | NUMSUB [channel ...] | NUMPAT.
+    fn pubsub(&mut self, args: &mut Args) -> Res {
+        let sub = args.bytes()?;
+        let ps = self.server.pubsub.lock();
+        if is(&sub, "channels") {
+            let pattern = args.next();
+            if args.remaining() > 0 {
+                return Err(ReplyError::wrong_arity("pubsub|channels"));
+            }
+            Ok(Reply::Array(ps.channels(pattern.as_deref()).into_iter().map(Reply::Bulk).collect()))
+        } else if is(&sub, "numsub") {
+            let mut out = Vec::new();
+            for ch in args.rest() {
+                let n = ps.subscribers(&ch) as i64;
+                out.push(Reply::Bulk(ch));
+                out.push(Reply::Int(n));
+            }
+            Ok(Reply::Array(out))
+        } else if is(&sub, "numpat") {
+            if args.remaining() > 0 {
+                return Err(ReplyError::wrong_arity("pubsub|numpat"));
+            }
+            Ok(Reply::Int(ps.pattern_count() as i64))
+        } else {
+            Err(subcommand_error(&sub, "pubsub"))
+        }
     }
 
     fn config(&mut self, args: &mut Args) -> Res {
