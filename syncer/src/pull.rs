@@ -187,7 +187,8 @@ async fn pull_once(syncer: &Arc<Syncer>, peer: &PeerRegion) -> Result<(), String
             }
         }
         let applied = flush(syncer, peer, &mut deltas).await?;
-        let lag_ops: u64 = behind.values().sum();
+        // Peer-reported numbers: summed without trusting them not to overflow.
+        let lag_ops = behind.values().fold(0u64, |sum, b| sum.saturating_add(*b));
         syncer.peers.update(peer.region, |p| {
             p.last_event = Some(Instant::now());
             p.deltas_received += received.0;
@@ -293,7 +294,7 @@ fn route_delta(syncer: &Syncer, frame: Frame, out: &mut [Vec<Frame>]) -> Result<
 /// Applies the queued deltas, one call per local shard. Returns how many were new there.
 async fn flush(syncer: &Syncer, peer: &PeerRegion, queues: &mut [Vec<Frame>]) -> Result<u64, String> {
     let local = &syncer.local;
-    let mut applied = 0;
+    let mut applied = 0u64;
     for (i, queue) in queues.iter_mut().enumerate() {
         if queue.is_empty() {
             continue;
@@ -305,7 +306,7 @@ async fn flush(syncer: &Syncer, peer: &PeerRegion, queues: &mut [Vec<Frame>]) ->
             local.forget(i);
             format!("applying to local master {}: {}", master.addr, e.message())
         })?;
-        applied += reply.into_inner().applied;
+        applied = applied.saturating_add(reply.into_inner().applied);
     }
     Ok(applied)
 }

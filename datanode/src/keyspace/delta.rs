@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use crate::crdt::context::CausalContext;
-use crate::crdt::dot::{ActorId, Dot};
+use crate::crdt::dot::{Dot, Minted};
 use crate::crdt::seen::DotList;
 
 use super::entry::Entry;
@@ -22,7 +22,7 @@ pub struct Delta {
     /// The counters its commit minted, `(actor, first, last)`: the delta's identity. A
     /// replica that has applied it records them in its `applied` context; a dot merely seen
     /// (observed by a later delta) says nothing about whether this delta's removals are in.
-    pub minted: Option<(ActorId, u64, u64)>,
+    pub minted: Option<Minted>,
     /// With `ctx`: the snapshot's `applied`, for replicas of the shard that joined it.
     pub applied: Option<Box<CausalContext>>,
     /// Whether the receiver takes `ctx` (and `applied`) as its own. Only a replica of the
@@ -76,8 +76,11 @@ impl Delta {
             }
         }
         self.dots.extend(other.dots.iter().copied());
+        // A transaction's commits mint consecutive ranges of one actor: together, one range.
         self.minted = match (self.minted, other.minted) {
-            (Some((a, f, _)), Some((b, _, l))) if a == b => Some((a, f, l)),
+            (Some(mine), Some(theirs)) if mine.actor == theirs.actor => {
+                Some(Minted { first: mine.first.min(theirs.first), last: mine.last.max(theirs.last), ..mine })
+            }
             (mine, theirs) => mine.or(theirs),
         };
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::crdt::{ActorId, CausalContext, Dot};
+use crate::crdt::{CausalContext, Minted};
 
 /// One delta as it sits in the backlog.
 #[derive(Debug)]
@@ -19,7 +19,7 @@ pub struct Record {
     pub crc32: u32,
     /// The delta's identity (the counters its commit minted), to skip what a subscriber has
     /// applied without decoding. None for the record of a snapshot joined here.
-    pub minted: Option<(ActorId, u64, u64)>,
+    pub minted: Option<Minted>,
     /// 0 for this shard's own writes, else the peer region the delta came from.
     pub origin: u8,
     /// Unix microseconds of the append, for lag.
@@ -37,7 +37,7 @@ impl Record {
     /// one. Seen dots are not enough: a later delta may name this one's dots (it observed
     /// them) while this one's own removals never reached the subscriber.
     pub fn applied_by(&self, applied: &CausalContext) -> bool {
-        self.minted.is_some_and(|(actor, first, last)| (first..=last).all(|c| applied.contains(&Dot::new(actor, c))))
+        self.minted.is_some_and(|m| applied.contains_minted(m))
     }
 
     pub fn is_snapshot_record(&self) -> bool {
@@ -129,13 +129,7 @@ impl Backlog {
     }
 
     /// Appends a record at the current offset; returns it.
-    pub fn append(
-        &mut self,
-        payload: Bytes,
-        minted: Option<(ActorId, u64, u64)>,
-        origin: u8,
-        now_us: u64,
-    ) -> Arc<Record> {
+    pub fn append(&mut self, payload: Bytes, minted: Option<Minted>, origin: u8, now_us: u64) -> Arc<Record> {
         let crc32 = super::codec::crc(&payload);
         self.seq += 1;
         let record =
@@ -156,10 +150,8 @@ impl Backlog {
             self.offsets.pop_front();
             self.bytes -= old.payload.len();
             self.first = old.end();
-            if let Some((actor, first, last)) = old.minted {
-                for c in first..=last {
-                    self.base.insert(Dot::new(actor, c));
-                }
+            if let Some(minted) = old.minted {
+                self.base.insert_minted(minted);
             }
         }
     }
@@ -213,8 +205,8 @@ mod tests {
     use super::*;
     use crate::crdt::{ActorId, Dot};
 
-    fn minted(actor: u64, c: u64) -> Option<(ActorId, u64, u64)> {
-        Some((ActorId(actor), c, c))
+    fn minted(actor: u64, c: u64) -> Option<Minted> {
+        Some(Minted { actor: ActorId(actor), first: c, last: c })
     }
 
     fn filled(limit: usize) -> Backlog {

@@ -8,8 +8,9 @@ use crate::crdt::CausalContext;
 use crate::keyspace::delta::Delta;
 use crate::keyspace::entry::Entry;
 
-/// The first byte of every payload; a different one is refused, never guessed at.
-pub const FORMAT: u8 = 1;
+/// The first byte of every payload; a different one is refused, never guessed at. Format 2:
+/// causal contexts carry their out-of-order counters as ranges, no longer dot by dot.
+pub const FORMAT: u8 = 2;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CodecError {

@@ -100,7 +100,7 @@ impl Replication for ReplicationService {
         self.check_master()?;
         let ranges = parse_ranges(&req.ranges)?;
         let applied = decode_context(&req.applied).map_err(bad_payload)?;
-        let region = req.hello.as_ref().map_or(0, |h| h.region) as u8;
+        let region = req.hello.as_ref().map_or(0, Hello::region_id);
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(feed_subscriber(self.server.clone(), ranges, applied, region, req.full, tx));
         Ok(Response::new(ReceiverStream::new(rx)))

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 
 use crate::crdt::context::CausalContext;
-use crate::crdt::dot::{ActorId, Dot};
+use crate::crdt::dot::{ActorId, Dot, Minted};
 use crate::crdt::seen::Either;
 use crate::crdt::tag::{Hlc, Tag};
 use crate::keyspace::Keyspace;
@@ -251,9 +251,13 @@ impl Shard {
         }
         // Every counter minted since the last commit belongs to this one (a command that
         // minted and then failed leaves its counter here too, so ranges never have gaps).
-        let minted = (self.id.actor, self.committed + 1, self.counter);
+        // A delta always has an identity, so one that minted nothing gets a counter of its own.
+        if self.counter == self.committed {
+            self.counter += 1;
+        }
+        let minted = Minted { actor: self.id.actor, first: self.committed + 1, last: self.counter };
         self.committed = self.counter;
-        self.note_applied(Some(minted));
+        self.applied.insert_minted(minted);
         delta.minted = Some(minted);
         self.stats.deltas_committed += 1;
         match &mut self.txn {
@@ -341,19 +345,15 @@ impl Shard {
         }
         // A peer's delta already carries its own TTL removals.
         let _orphans = self.join_delta(delta);
-        self.note_applied(delta.minted);
+        // Taken as a range, in one step: a peer's range may be as long as it likes (decoding
+        // bounded its numbers), it costs the same.
+        if let Some(minted) = delta.minted {
+            self.applied.insert_minted(minted);
+        }
         if let Some(applied) = delta.applied.as_ref().filter(|_| delta.merge_ctx) {
             self.applied.merge(applied);
         }
         self.stats.deltas_applied += 1;
-    }
-
-    fn note_applied(&mut self, minted: Option<(ActorId, u64, u64)>) {
-        if let Some((actor, first, last)) = minted {
-            for c in first..=last {
-                self.applied.insert(Dot::new(actor, c));
-            }
-        }
     }
 
     /// The identities of every delta joined here.
@@ -362,8 +362,8 @@ impl Shard {
     }
 
     /// Whether this shard has joined `delta` itself (not merely seen its dots).
-    pub fn has_applied(&self, minted: Option<(ActorId, u64, u64)>) -> bool {
-        minted.is_some_and(|(actor, first, last)| (first..=last).all(|c| self.applied.contains(&Dot::new(actor, c))))
+    pub fn has_applied(&self, minted: Option<Minted>) -> bool {
+        minted.is_some_and(|m| self.applied.contains_minted(m))
     }
 
     /// Joins a delta into the state. Returns the keys it left with a TTL but no content.
@@ -523,5 +523,54 @@ impl Shard {
 
     pub fn dbsize(&self) -> usize {
         self.keyspace.visible_len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{Identity, Shard};
+    use crate::cmd::testing::run;
+    use crate::crdt::{ActorId, MAX_COUNTER, Minted};
+    use crate::keyspace::delta::Delta;
+    use crate::repl::codec::{decode_delta, encode_delta};
+
+    /// Issue 12, defect 3: a delta claiming the range `1..=u64::MAX` was noted dot by dot
+    /// under the shard lock and never finished. Decoding now refuses counters past
+    /// `MAX_COUNTER`, and the longest range it lets through is noted in one step.
+    #[test]
+    fn a_peer_range_of_any_length_is_noted_at_once() {
+        let mut delta = Delta::new();
+        delta.minted = Some(Minted { actor: ActorId(9), first: 1, last: u64::MAX });
+        assert!(decode_delta(&encode_delta(&delta)).is_err(), "a counter past MAX_COUNTER is refused");
+        delta.minted = Some(Minted { actor: ActorId(9), first: 1, last: MAX_COUNTER });
+        let decoded = decode_delta(&encode_delta(&delta)).expect("the longest valid range decodes");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut shard = Shard::replicated(Identity { region: 1, actor: ActorId(1) });
+            shard.apply_remote(&decoded);
+            let _ = tx.send(shard.has_applied(decoded.minted));
+        });
+        assert_eq!(rx.recv_timeout(Duration::from_secs(2)), Ok(true), "applied within 2 s");
+    }
+
+    /// Each commit's identity is the range of counters it minted, and the shard has applied it.
+    #[test]
+    fn commits_mint_consecutive_ranges() {
+        let mut shard = Shard::replicated(Identity { region: 1, actor: ActorId(3) });
+        let out = std::sync::Arc::new(parking_lot::Mutex::new(Vec::<Delta>::new()));
+        let sink = out.clone();
+        shard.set_sink(Some(Box::new(move |d: &Delta| sink.lock().push(d.clone()))));
+        run(&mut shard, &["HSET", "h", "a", "1", "b", "2"]);
+        run(&mut shard, &["SET", "k", "v"]);
+        let minted: Vec<Minted> = out.lock().iter().filter_map(|d| d.minted).collect();
+        let range = |first, last| Minted { actor: ActorId(3), first, last };
+        // Two fields, two atoms, two dots; the next commit starts right after.
+        assert_eq!(minted[0], range(1, 2));
+        assert_eq!((minted.len(), minted[1].first), (2, 3));
+        assert!(minted[1].last >= 3);
+        assert!(minted.iter().all(|m| shard.has_applied(Some(*m))));
+        assert!(!shard.has_applied(Some(range(3, minted[1].last + 1))));
     }
 }

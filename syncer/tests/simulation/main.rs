@@ -220,7 +220,8 @@ fn explain(w: &World, node: (u8, usize)) -> String {
                 out += &format!("actor {actor}: a {max} b {other}; ");
             }
         }
-        out += &format!("clouds a {:?} b {:?}; ", a.context().cloud(), b.context().cloud());
+        let (ca, cb): (Vec<_>, Vec<_>) = (a.context().cloud_ranges().collect(), b.context().cloud_ranges().collect());
+        out += &format!("clouds a {ca:?} b {cb:?}; ");
     }
     let keys: BTreeSet<Vec<u8>> =
         a.keyspace().keys().into_iter().chain(b.keyspace().keys()).map(|k| k.to_vec()).collect();
