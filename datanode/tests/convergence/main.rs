@@ -115,7 +115,13 @@ fn observe(shard: &mut Shard) -> Vec<String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    // This binary's own regression file: proptest's default names it after the source
+    // file, and every integration test here is a `main.rs`.
+    #![proptest_config(ProptestConfig {
+        cases: 400,
+        failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::Direct("tests/convergence/proptest-regressions.txt"))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn replicas_converge_whatever_the_delivery_order(script in ops(), seed in any::<u64>()) {

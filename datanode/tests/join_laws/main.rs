@@ -141,7 +141,15 @@ fn check_laws(steps: Vec<Step>) -> Result<(), TestCaseError> {
 macro_rules! laws {
     ($($test:ident => $family:literal),* $(,)?) => {
         proptest! {
-            #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+            // This binary's own regression file: proptest's default names it after the
+            // source file, and every integration test here is a `main.rs`.
+            #![proptest_config(ProptestConfig {
+                cases: 128,
+                failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::Direct(
+                    "tests/join_laws/proptest-regressions.txt",
+                ))),
+                ..ProptestConfig::default()
+            })]
             $(
                 #[test]
                 fn $test(steps in script($family)) {
