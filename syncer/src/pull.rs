@@ -12,12 +12,13 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use meridian_datanode::keyspace::slot::SlotRange;
-use meridian_datanode::repl::backoff::Backoff;
-use meridian_datanode::repl::codec::{
+use meridian_datanode::node::clock::{now_ms, now_us};
+use meridian_datanode::node::codec::{
     crc, decode_context, decode_delta, decode_entries, encode_delta, encode_entries, verify,
 };
+use meridian_datanode::repl::backoff::Backoff;
 use meridian_datanode::repl::service::parse_ranges;
-use meridian_datanode::server::{now_ms, now_us};
+use meridian_proto::Frames;
 use meridian_proto::peer_client::PeerClient;
 use meridian_proto::snapshot_part::Part;
 use meridian_proto::sync_event::Event;
@@ -25,6 +26,7 @@ use meridian_proto::{
     ApplyRequest, Frame, FullSyncBegin, FullSyncEnd, PeerEvent, PeerSubscribeRequest, RangeContext,
     SlotRange as WireRange, SnapshotPart,
 };
+use prost::Message;
 use tokio_stream::StreamExt;
 use tonic::transport::Endpoint;
 
@@ -146,6 +148,7 @@ async fn pull_once(syncer: &Arc<Syncer>, peer: &PeerRegion) -> Result<(), String
             let PeerEvent { shard: from, ranges, event } = ev;
             match event.and_then(|e| e.event) {
                 Some(Event::Deltas(batch)) => {
+                    let batch = Frames::decode(batch).map_err(|e| format!("undecodable batch: {e}"))?;
                     for frame in batch.frames {
                         verify(&frame.payload, frame.crc32).map_err(|e| e.to_string())?;
                         appended.push(frame.appended_us);
@@ -249,7 +252,7 @@ async fn check_gaps(
 /// How many deltas an event carries (other events count as one).
 fn deltas_in(e: &PeerEvent) -> usize {
     match e.event.as_ref().and_then(|e| e.event.as_ref()) {
-        Some(Event::Deltas(batch)) => batch.frames.len(),
+        Some(Event::Deltas(batch)) => Frames::decode(batch.clone()).map_or(1, |b| b.frames.len()),
         _ => 1,
     }
 }

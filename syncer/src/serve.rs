@@ -15,6 +15,7 @@ use meridian_proto::{
     Hello, PeerEvent, PeerStatusReply, PeerStatusRequest, PeerSubscribeRequest, SlotRange as WireRange,
     SubscribeRequest,
 };
+use prost::Message;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
@@ -147,9 +148,14 @@ async fn forward(
         let mut event = event;
         // This region's own writes leave marked with its region, for the relay rule.
         if let Some(Event::Deltas(batch)) = event.event.as_mut() {
-            for f in batch.frames.iter_mut().filter(|f| f.origin == 0) {
+            let Ok(mut frames) = meridian_proto::Frames::decode(batch.clone()) else {
+                let _ = tx.send(Err(Status::data_loss("local master sent an undecodable batch"))).await;
+                return;
+            };
+            for f in frames.frames.iter_mut().filter(|f| f.origin == 0) {
                 f.origin = u32::from(local.region);
             }
+            *batch = frames.encode_to_vec().into();
         }
         let out = PeerEvent { shard: shard as u32, ranges: wire_range.clone(), event: Some(event) };
         if tx.send(Ok(out)).await.is_err() {

@@ -26,44 +26,17 @@ pub use args::Args;
 use crate::resp::Reply;
 use crate::shard::Shard;
 
-/// The text of an error reply, exactly as a client sees it after the '-'.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReplyError(pub String);
-
-impl ReplyError {
-    pub fn new(text: impl Into<String>) -> Self {
-        ReplyError(text.into())
-    }
-    pub fn syntax() -> Self {
-        Self::new("ERR syntax error")
-    }
-    pub fn wrongtype() -> Self {
-        Self::new("WRONGTYPE Operation against a key holding the wrong kind of value")
-    }
-    pub fn not_integer() -> Self {
-        Self::new("ERR value is not an integer or out of range")
-    }
-    pub fn not_float() -> Self {
-        Self::new("ERR value is not a valid float")
-    }
-    pub fn overflow() -> Self {
-        Self::new("ERR increment or decrement would overflow")
-    }
-    pub fn no_such_key() -> Self {
-        Self::new("ERR no such key")
-    }
-    pub fn out_of_range() -> Self {
-        Self::new("ERR index out of range")
-    }
-    pub fn wrong_arity(name: &str) -> Self {
-        Self::new(format!("ERR wrong number of arguments for '{name}' command"))
-    }
-    pub fn crossslot() -> Self {
-        Self::new("CROSSSLOT Keys in request don't hash to the same slot")
-    }
-}
+pub use crate::resp::ReplyError;
 
 pub type CmdResult = Result<Reply, ReplyError>;
+
+/// What running a request gave: the reply for the client, and the delta of everything it
+/// changed (None when it changed nothing), which the caller hands to the backlog.
+#[derive(Debug)]
+pub struct Outcome {
+    pub reply: Reply,
+    pub delta: Option<crate::keyspace::delta::Delta>,
+}
 pub type DataFn = fn(&mut Args, &mut Shard) -> CmdResult;
 
 /// What a blocking command's attempt found.
@@ -212,11 +185,25 @@ pub fn run_data(spec: &CommandSpec, args: Vec<bytes::Bytes>, shard: &mut Shard) 
 
 /// Runs one request against a shard: lookup, arity, data or blocking handler. Session
 /// commands get an error here; the server runs those itself.
-pub fn execute(shard: &mut Shard, args: Vec<bytes::Bytes>) -> Reply {
-    match args.first().and_then(|n| lookup(n)) {
+pub fn execute(shard: &mut Shard, args: Vec<bytes::Bytes>) -> Outcome {
+    let reply = match args.first().and_then(|n| lookup(n)) {
         Some(spec) => run_data(spec, args, shard),
         None => unknown_command(&args).into(),
-    }
+    };
+    Outcome { reply, delta: shard.take_delta() }
+}
+
+/// Runs requests one after the other as a transaction does (MULTI/EXEC without WATCH): the
+/// reply is the array of their replies, the delta the whole transaction's, shipped as one.
+pub fn execute_all(shard: &mut Shard, requests: Vec<Vec<bytes::Bytes>>) -> Outcome {
+    let replies = requests
+        .into_iter()
+        .map(|args| match args.first().and_then(|n| lookup(n)) {
+            Some(spec) => run_data(spec, args, shard),
+            None => unknown_command(&args).into(),
+        })
+        .collect();
+    Outcome { reply: Reply::Array(replies), delta: shard.take_delta() }
 }
 
 /// Test support: a standalone shard in region 1 and a way to run commands as strings.
@@ -233,6 +220,19 @@ pub mod testing {
     }
 
     pub fn run(shard: &mut Shard, words: &[&str]) -> Reply {
+        execute(shard, words).reply
+    }
+
+    /// Runs a request as one command of a transaction: its delta stays in the shard, to be
+    /// taken with the others' once the transaction is done.
+    pub fn run_in_transaction(shard: &mut Shard, words: &[&str]) -> Reply {
+        let args: Vec<bytes::Bytes> = words.iter().map(|w| bytes::Bytes::copy_from_slice(w.as_bytes())).collect();
+        let spec = super::lookup(&args[0]).expect("a known command");
+        super::run_data(spec, args, shard)
+    }
+
+    /// Runs a request and returns its reply and delta.
+    pub fn execute(shard: &mut Shard, words: &[&str]) -> super::Outcome {
         super::execute(shard, words.iter().map(|w| bytes::Bytes::copy_from_slice(w.as_bytes())).collect())
     }
 
@@ -315,7 +315,7 @@ mod tests {
             let mut s = shard();
             let mut req = vec![Bytes::from(name)];
             req.extend(args.into_iter().map(Bytes::from));
-            let reply = execute(&mut s, req);
+            let reply = execute(&mut s, req).reply;
             // An error line carries no line break of its own, whatever the request held.
             if let Reply::Error(_) = reply {
                 let mut out = bytes::BytesMut::new();

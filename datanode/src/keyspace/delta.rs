@@ -98,24 +98,17 @@ pub struct Snapshot {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use parking_lot::Mutex;
-
     use super::Delta;
-    use crate::cmd::testing::run;
+    use crate::cmd::testing::run_in_transaction;
     use crate::crdt::ActorId;
     use crate::shard::{Identity, Shard};
 
-    /// A transaction ships as one delta; replaying it elsewhere must give the same state,
-    /// even when a later command removes what an earlier one added.
+    /// A transaction ships as one delta (its commands' deltas absorbed in order); replaying
+    /// it elsewhere must give the same state, even when a later command removes what an
+    /// earlier one added.
     #[test]
     fn a_transaction_delta_reproduces_the_transaction() {
-        let out = Arc::new(Mutex::new(Vec::<Delta>::new()));
-        let sink = out.clone();
         let mut a = Shard::replicated(Identity { region: 1, actor: ActorId(1) });
-        a.set_sink(Some(Box::new(move |d: &Delta| sink.lock().push(d.clone()))));
-        a.begin_txn();
         for words in [
             &["RPUSH", "l", "a", "b"][..],
             &["LPOP", "l"],
@@ -126,10 +119,9 @@ mod tests {
             &["SET", "k", "v"],
             &["DEL", "k"],
         ] {
-            run(&mut a, words);
+            run_in_transaction(&mut a, words);
         }
-        a.end_txn();
-        let shipped = out.lock().clone();
+        let shipped: Vec<Delta> = a.take_delta().into_iter().collect();
         assert_eq!(shipped.len(), 1);
         let mut b = Shard::replicated(Identity { region: 2, actor: ActorId(2) });
         b.apply_remote(&shipped[0]);

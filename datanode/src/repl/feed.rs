@@ -8,17 +8,16 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use meridian_proto::sync_event::Event;
-use meridian_proto::{
-    Continue, Frame, Frames, FullSyncBegin, FullSyncEnd, Heartbeat, SlotRange as WireRange, SyncEvent,
-};
+use meridian_proto::{Continue, Frame, FullSyncBegin, FullSyncEnd, Heartbeat, SlotRange as WireRange, SyncEvent};
 use tokio::sync::mpsc;
 use tonic::Status;
 
-use super::backlog::Record;
-use super::codec::{crc, encode_context, encode_entries};
 use crate::keyspace::delta::Snapshot;
 use crate::keyspace::slot::SlotRange;
-use crate::server::{Server, now_ms, now_us};
+use crate::node::Node;
+use crate::node::backlog::Record;
+use crate::node::clock::{now_ms, now_us};
+use crate::node::codec::{crc, encode_context, encode_entries};
 
 pub type Events = mpsc::Sender<Result<SyncEvent, Status>>;
 
@@ -45,6 +44,16 @@ pub fn frame_of(record: &Record) -> Frame {
         appended_us: record.appended_us,
         seq: record.seq,
     }
+}
+
+/// What a follower's stream carries of one backlog record.
+pub enum Pick {
+    /// Nothing (the follower has it, or it is not for this follower).
+    Skip,
+    /// The record as it is: its frame, encoded once when it was appended.
+    Verbatim,
+    /// Something else in its place (the keys of some slots only), encoded for this follower.
+    Changed(Frame),
 }
 
 /// The follower hung up: not an error worth reporting.
@@ -113,22 +122,45 @@ pub fn snapshot_parts(
     parts
 }
 
-/// Streams the backlog from `pos` on, for as long as the follower listens. `pick` turns a
-/// record into the frame to send, or skips it. Ends with an error when `pos` falls out of
-/// the backlog (the follower must full-sync).
+/// One message of deltas from records in stream order: the records' own encodings laid end
+/// to end (a single record goes out without a copy), a changed frame encoded in its place.
+/// None when the follower gets none of them.
+fn batch_message(records: &[Arc<Record>], pick: &mut impl FnMut(&Record) -> Pick) -> Option<Bytes> {
+    let picks: Vec<(&Arc<Record>, Pick)> =
+        records.iter().map(|r| (r, pick(r))).filter(|(_, p)| !matches!(p, Pick::Skip)).collect();
+    match picks.as_slice() {
+        [] => None,
+        [(r, Pick::Verbatim)] => Some(r.frame.clone()),
+        _ => {
+            let mut out = bytes::BytesMut::new();
+            for (r, p) in &picks {
+                match p {
+                    Pick::Verbatim => out.extend_from_slice(&r.frame),
+                    Pick::Changed(frame) => prost::encoding::message::encode(1, frame, &mut out),
+                    Pick::Skip => {}
+                }
+            }
+            Some(out.freeze())
+        }
+    }
+}
+
+/// Streams the backlog from `pos` on, for as long as the follower listens. `pick` says what
+/// the follower gets of each record. Ends with an error when `pos` falls out of the backlog
+/// (the follower must full-sync).
 pub async fn follow_backlog(
-    server: &Arc<Server>,
+    node: &Arc<Node>,
     follower: u64,
     mut pos: u64,
     tx: &Events,
-    mut pick: impl FnMut(&Record) -> Option<Frame>,
+    mut pick: impl FnMut(&Record) -> Pick,
 ) -> Result<(), Gone> {
-    let mut changed = server.repl.stream.offset.subscribe();
+    let mut changed = node.repl.stream.offset.subscribe();
     let mut last_beat = Instant::now();
     loop {
         changed.borrow_and_update();
         let (batch, head, end) = {
-            let guard = server.repl.stream.backlog.lock();
+            let guard = node.repl.stream.backlog.lock();
             match guard.as_ref() {
                 Some(b) => (b.read(pos, BATCH), b.seq(), b.offset()),
                 None => (None, 0, 0),
@@ -158,14 +190,53 @@ pub async fn follow_backlog(
             }
             continue;
         }
-        let mut frames = Vec::with_capacity(batch.len());
-        for record in batch {
-            pos = record.end();
-            frames.extend(pick(&record));
+        if let Some(last) = batch.last() {
+            pos = last.end();
         }
-        if !frames.is_empty() {
-            send(tx, Event::Deltas(Frames { frames })).await?;
+        if let Some(message) = batch_message(&batch, &mut pick) {
+            send(tx, Event::Deltas(message)).await?;
         }
-        server.repl.follower_progress(follower, pos);
+        node.repl.follower_progress(follower, pos);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Message;
+
+    use super::{Pick, batch_message};
+    use crate::crdt::{ActorId, CausalContext, Minted};
+    use crate::node::backlog::Backlog;
+
+    fn backlog_of(payloads: &[&[u8]]) -> Backlog {
+        let mut b = Backlog::new("a".repeat(40), 0, CausalContext::new(), 1 << 20);
+        for (i, p) in payloads.iter().enumerate() {
+            let c = i as u64 + 1;
+            b.append(p, Some(Minted { actor: ActorId(1), first: c, last: c }), 0, 7);
+        }
+        b
+    }
+
+    /// Every follower of a record gets the bytes encoded when it was appended: a lone
+    /// record is the very same allocation, several are laid end to end, and a changed frame
+    /// is encoded in its place.
+    #[test]
+    fn a_batch_is_made_of_the_frames_encoded_at_append() {
+        let b = backlog_of(&[b"one", b"two", b"three"]);
+        let records = b.read(0, 10).unwrap();
+        let lone = batch_message(&records[..1], &mut |_| Pick::Verbatim).unwrap();
+        assert_eq!(lone.as_ptr(), records[0].frame.as_ptr(), "no copy, no encoding");
+        let mut changed = super::frame_of(&records[1]);
+        changed.payload = bytes::Bytes::from_static(b"TWO");
+        let mut pick = |r: &crate::node::backlog::Record| match r.seq {
+            1 => Pick::Verbatim,
+            2 => Pick::Changed(changed.clone()),
+            _ => Pick::Skip,
+        };
+        let batch = meridian_proto::Frames::decode(batch_message(&records, &mut pick).unwrap()).unwrap();
+        let payloads: Vec<&[u8]> = batch.frames.iter().map(|f| &f.payload[..]).collect();
+        assert_eq!(payloads, [&b"one"[..], b"TWO"]);
+        assert_eq!(batch.frames[0], super::frame_of(&records[0]));
+        assert_eq!(batch_message(&records, &mut |_| Pick::Skip), None);
     }
 }

@@ -6,12 +6,12 @@
 
 use bytes::Bytes;
 
-use super::backlog::{Record, Resume};
-use super::codec::{crc, decode_delta, encode_delta};
-use super::state::ReplState;
 use crate::crdt::CausalContext;
 use crate::keyspace::delta::{Delta, Snapshot};
 use crate::keyspace::slot::{SlotRange, slot_of};
+use crate::node::backlog::{Record, Resume};
+use crate::node::codec::{crc, decode_delta, encode_delta};
+use crate::node::replication::ReplState;
 use crate::shard::Shard;
 
 /// Where a follower starts: from `offset` of stream `replid`, after a snapshot if one is given.
@@ -67,27 +67,32 @@ pub fn start_subscriber(
     })
 }
 
+/// What a subscriber gets of one backlog record.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Gets {
+    Nothing,
+    /// The record as it is.
+    Record,
+    /// The part of the delta for the subscriber's slots, encoded, with its checksum.
+    Part(Bytes, u32),
+}
+
 /// What a syncer's stream carries of one backlog record: nothing when the subscriber has
 /// applied it. While catching up (records appended before it subscribed) it gets every record
 /// it lacks, whoever wrote it: a region that failed over gets back what its old master had
 /// shipped here, and a region cut off from a third gets that region's writes relayed. After
 /// that only this region's own writes go live: relaying live could send a delta round the
 /// regions forever, and every region hears each writer directly. Only the keys of `ranges` go.
-pub fn pick_for_subscriber(
-    record: &Record,
-    applied: &CausalContext,
-    live_from: u64,
-    subscriber: u8,
-    ranges: &[SlotRange],
-) -> Option<(Bytes, u32)> {
-    let _ = subscriber;
+pub fn pick_for_subscriber(record: &Record, applied: &CausalContext, live_from: u64, ranges: &[SlotRange]) -> Gets {
     if record.applied_by(applied) || (record.offset >= live_from && record.origin != 0) {
-        return None;
+        return Gets::Nothing;
     }
     if ranges.contains(&SlotRange::ALL) && !record.is_snapshot_record() {
-        return Some((record.payload.clone(), record.crc32));
+        return Gets::Record;
     }
-    let mut delta = decode_delta(&record.payload).ok()?;
+    // The master's own record: it decodes, unless this node is broken, and then nothing of
+    // it can be sent.
+    let Ok(mut delta) = decode_delta(&record.payload) else { return Gets::Nothing };
     if delta.ctx.is_some() {
         // The record of a snapshot joined here: its context speaks for every key of this
         // shard, but only the keys the snapshot changed here travel with it. A peer whose
@@ -102,14 +107,14 @@ pub fn pick_for_subscriber(
         ranges.iter().any(|r| r.contains(slot))
     });
     if delta.entries.is_empty() {
-        return None;
+        return Gets::Nothing;
     }
     if delta.entries.len() == before && !record.is_snapshot_record() {
-        return Some((record.payload.clone(), record.crc32));
+        return Gets::Record;
     }
     let payload = encode_delta(&delta);
     let crc32 = crc(&payload);
-    Some((payload, crc32))
+    Gets::Part(payload, crc32)
 }
 
 /// Applies peers' deltas to a master, in order, and records them in its backlog with the
@@ -124,7 +129,7 @@ pub fn apply_peer_deltas(repl: &ReplState, shard: &mut Shard, deltas: &[(Delta, 
             new += 1;
         }
         shard.apply_remote(delta);
-        repl.stream.append(delta, payload.clone(), own_or(shard, *origin));
+        repl.stream.append(delta, payload, own_or(shard, *origin));
     }
     new
 }
@@ -142,7 +147,7 @@ pub fn apply_peer_snapshot(
     let changed = record.entries.len() as u64;
     if repl.stream.backlog.lock().is_some() {
         let payload = encode_delta(&record);
-        repl.stream.append(&record, payload, own_or(shard, origin));
+        repl.stream.append(&record, &payload, own_or(shard, origin));
     }
     changed
 }
@@ -186,7 +191,7 @@ pub fn replica_apply(
         return Err(format!("stream gap: delta at {offset} but this replica is at {at:?}"));
     }
     shard.apply_remote(delta);
-    repl.stream.append(delta, payload, origin);
+    repl.stream.append(delta, &payload, origin);
     Ok(())
 }
 
@@ -233,7 +238,7 @@ pub fn take_handed_over_snapshot(repl: &ReplState, shard: &mut Shard, snap: &Sna
     // The new stream starts one byte on: no follower's position lies in it, so each one
     // is cut off and syncs again under the new id instead of reading on past the change.
     let offset = repl.stream.backlog.lock().as_ref().map_or(0, |b| b.offset()) + 1;
-    repl.reset_backlog(super::backlog::new_replid(), offset, shard);
+    repl.reset_backlog(crate::node::backlog::new_replid(), offset, shard);
 }
 
 /// Anti-entropy: whether a subscriber that has seen `local` must sync in full from a peer

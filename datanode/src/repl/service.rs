@@ -18,40 +18,41 @@ use tokio_stream::StreamExt;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
-use super::backlog::Record;
-use super::codec::{decode_context, decode_delta, decode_entries, encode_context, verify};
-use super::feed::{Events, follow_backlog, frame_of, send_resume, send_snapshot};
-use super::state::Role;
+use super::feed::{Events, Pick, follow_backlog, frame_of, send_resume, send_snapshot};
 use super::{protocol, role};
 use crate::keyspace::delta::Snapshot;
 use crate::keyspace::slot::SlotRange;
-use crate::server::{Server, now_ms};
+use crate::node::Node;
+use crate::node::backlog::Record;
+use crate::node::clock::now_ms;
+use crate::node::codec::{decode_context, decode_delta, decode_entries, encode_context, verify};
+use crate::node::replication::Role;
 
 pub struct ReplicationService {
-    server: Arc<Server>,
+    node: Arc<Node>,
 }
 
 impl ReplicationService {
-    pub fn new(server: Arc<Server>) -> Self {
-        ReplicationService { server }
+    pub fn new(node: Arc<Node>) -> Self {
+        ReplicationService { node }
     }
 
     fn check(&self, hello: Option<&Hello>) -> Result<(), Status> {
-        match Hello::refusal(hello, &self.server.repl.settings.database_id) {
+        match Hello::refusal(hello, &self.node.repl.settings.database_id) {
             Some(why) => Err(Status::failed_precondition(why)),
             None => Ok(()),
         }
     }
 
     fn check_master(&self) -> Result<(), Status> {
-        if self.server.repl.is_replica() {
+        if self.node.repl.is_replica() {
             return Err(Status::failed_precondition("READONLY this node is a replica; ask its master"));
         }
         Ok(())
     }
 
     fn check_active_active(&self) -> Result<(), Status> {
-        if !self.server.repl.settings.active_active {
+        if !self.node.repl.settings.active_active {
             return Err(Status::failed_precondition(
                 "this node is not part of an active-active database (start it with --active-active)",
             ));
@@ -89,7 +90,7 @@ impl Replication for ReplicationService {
         self.check(req.hello.as_ref())?;
         self.check_master()?;
         let (tx, rx) = mpsc::channel(64);
-        tokio::spawn(feed_replica(self.server.clone(), req, tx));
+        tokio::spawn(feed_replica(self.node.clone(), req, tx));
         Ok(Response::new(ReceiverStream::new(rx)))
     }
 
@@ -102,7 +103,7 @@ impl Replication for ReplicationService {
         let applied = decode_context(&req.applied).map_err(bad_payload)?;
         let region = req.hello.as_ref().map_or(0, Hello::region_id);
         let (tx, rx) = mpsc::channel(64);
-        tokio::spawn(feed_subscriber(self.server.clone(), ranges, applied, region, req.full, tx));
+        tokio::spawn(feed_subscriber(self.node.clone(), ranges, applied, region, req.full, tx));
         Ok(Response::new(ReceiverStream::new(rx)))
     }
 
@@ -111,7 +112,7 @@ impl Replication for ReplicationService {
         self.check(req.hello.as_ref())?;
         // An old master of this region hands its writes over whatever the mode; only other
         // regions need an active-active database.
-        if req.origin != u32::from(self.server.repl.settings.region) {
+        if req.origin != u32::from(self.node.repl.settings.region) {
             self.check_active_active()?;
         }
         self.check_master()?;
@@ -125,13 +126,13 @@ impl Replication for ReplicationService {
             let origin = if f.origin == 0 { sender } else { region(f.origin)? };
             deltas.push((decode_delta(&f.payload).map_err(bad_payload)?, f.payload, origin));
         }
-        let server = &self.server;
-        let mut shard = server.shard.lock();
+        let node = &self.node;
+        let mut shard = node.shard.lock();
         shard.set_now(now_ms());
-        let applied = protocol::apply_peer_deltas(&server.repl, &mut shard, &deltas);
-        server.wake_blocked(&mut shard);
+        let applied = protocol::apply_peer_deltas(&node.repl, &mut shard, &deltas);
+        node.wake_blocked(&mut shard);
         drop(shard);
-        let offset = *server.repl.stream.offset.borrow();
+        let offset = *node.repl.stream.offset.borrow();
         Ok(Response::new(ApplyReply { applied, offset }))
     }
 
@@ -165,7 +166,7 @@ impl Replication for ReplicationService {
         };
         // A node's own region may push its state here (an old master coming back); other
         // regions only into an active-active database.
-        if origin != self.server.repl.settings.region {
+        if origin != self.node.repl.settings.region {
             self.check_active_active()?;
         }
         self.check_master()?;
@@ -173,37 +174,37 @@ impl Replication for ReplicationService {
         let ctx = decode_context(&begin.context).map_err(bad_payload)?;
         let applied = decode_context(&begin.applied).map_err(bad_payload)?;
         let snap = Snapshot { ctx, applied, entries };
-        if origin == self.server.repl.settings.region {
-            let mut shard = self.server.shard.lock();
+        if origin == self.node.repl.settings.region {
+            let mut shard = self.node.shard.lock();
             shard.set_now(now_ms());
-            protocol::take_handed_over_snapshot(&self.server.repl, &mut shard, &snap);
-            self.server.wake_blocked(&mut shard);
+            protocol::take_handed_over_snapshot(&self.node.repl, &mut shard, &snap);
+            self.node.wake_blocked(&mut shard);
             drop(shard);
-            let offset = *self.server.repl.stream.offset.borrow();
+            let offset = *self.node.repl.stream.offset.borrow();
             return Ok(Response::new(ApplyReply { applied: snap.entries.len() as u64, offset }));
         }
-        let applied = apply_snapshot(&self.server, &ranges, &snap, origin);
-        let offset = *self.server.repl.stream.offset.borrow();
+        let applied = apply_snapshot(&self.node, &ranges, &snap, origin);
+        let offset = *self.node.repl.stream.offset.borrow();
         Ok(Response::new(ApplyReply { applied, offset }))
     }
 
     async fn status(&self, request: Request<StatusRequest>) -> Result<Response<NodeStatus>, Status> {
         self.check(request.get_ref().hello.as_ref())?;
-        Ok(Response::new(status(&self.server, request.get_ref().digest)))
+        Ok(Response::new(status(&self.node, request.get_ref().digest)))
     }
 
     async fn set_role(&self, request: Request<SetRoleRequest>) -> Result<Response<NodeStatus>, Status> {
         let req = request.into_inner();
         self.check(req.hello.as_ref())?;
-        let mut shard = self.server.shard.lock();
+        let mut shard = self.node.shard.lock();
         if req.master_addr.is_empty() {
-            role::become_master(&self.server, &mut shard);
+            role::become_master(&self.node, &mut shard);
         } else {
             let (host, port) = resp_address(&req.master_addr);
-            role::become_replica(&self.server, &mut shard, req.master_addr, host, port);
+            role::become_replica(&self.node, &mut shard, req.master_addr, host, port);
         }
         drop(shard);
-        Ok(Response::new(status(&self.server, false)))
+        Ok(Response::new(status(&self.node, false)))
     }
 }
 
@@ -216,18 +217,18 @@ fn resp_address(repl_addr: &str) -> (String, u16) {
 }
 
 /// Joins a snapshot and records its effect in the backlog. Returns the keys it changed.
-pub fn apply_snapshot(server: &Server, ranges: &[SlotRange], snap: &Snapshot, origin: u8) -> u64 {
-    let mut shard = server.shard.lock();
+pub fn apply_snapshot(node: &Node, ranges: &[SlotRange], snap: &Snapshot, origin: u8) -> u64 {
+    let mut shard = node.shard.lock();
     shard.set_now(now_ms());
-    let changed = protocol::apply_peer_snapshot(&server.repl, &mut shard, ranges, snap, origin);
-    server.wake_blocked(&mut shard);
+    let changed = protocol::apply_peer_snapshot(&node.repl, &mut shard, ranges, snap, origin);
+    node.wake_blocked(&mut shard);
     changed
 }
 
-pub fn status(server: &Server, with_digest: bool) -> NodeStatus {
-    let (replid, replid2, offset, second) = server.repl.ids();
+pub fn status(node: &Node, with_digest: bool) -> NodeStatus {
+    let (replid, replid2, offset, second) = node.repl.ids();
     let (context, applied, actor, region, digest, keys) = {
-        let shard = server.shard.lock();
+        let shard = node.shard.lock();
         let id = shard.identity();
         let ctx = encode_context(shard.context());
         (
@@ -239,8 +240,8 @@ pub fn status(server: &Server, with_digest: bool) -> NodeStatus {
             shard.dbsize(),
         )
     };
-    let link = server.repl.link.lock().clone();
-    let (role, master_addr) = match server.repl.role() {
+    let link = node.repl.link.lock().clone();
+    let (role, master_addr) = match node.repl.role() {
         Role::Master => (WireRole::Master, String::new()),
         Role::Replica { master, .. } => (WireRole::Replica, master),
     };
@@ -257,50 +258,51 @@ pub fn status(server: &Server, with_digest: bool) -> NodeStatus {
         master_link_up: link.up,
         digest: digest.map(|d| d.to_vec().into()).unwrap_or_default(),
         keys: keys as u64,
-        active_active: server.repl.settings.active_active,
+        active_active: node.repl.settings.active_active,
         applied,
     }
 }
 
 /// A replica: partial sync from its offset when the backlog holds it, else a full sync.
-async fn feed_replica(server: Arc<Server>, req: SyncRequest, tx: Events) {
-    let start = protocol::start_replica(&server.repl, &mut server.shard.lock(), &req.replid, req.offset);
+async fn feed_replica(node: Arc<Node>, req: SyncRequest, tx: Events) {
+    let start = protocol::start_replica(&node.repl, &mut node.shard.lock(), &req.replid, req.offset);
     let Some(protocol::Start { replid, offset: pos, snapshot, .. }) = start else { return };
-    let id = server.repl.add_follower("replica", req.replica_addr.clone(), pos);
+    let id = node.repl.add_follower("replica", req.replica_addr.clone(), pos);
     let sent = match snapshot {
         Some(snap) => send_snapshot(&tx, snap, replid, pos, &[SlotRange::ALL]).await,
         None => send_resume(&tx, replid, pos).await,
     };
     if sent.is_ok() {
-        let _ = follow_backlog(&server, id, pos, &tx, |r| Some(frame_of(r))).await;
+        let _ = follow_backlog(&node, id, pos, &tx, |_| Pick::Verbatim).await;
     }
-    server.repl.remove_follower(id);
+    node.repl.remove_follower(id);
 }
 
 /// A syncer: the deltas its context lacks, for its slots. Once caught up it is not sent its
 /// own region's deltas back (it already holds them); before that it is, because a region
 /// that failed over must get back what its old master had shipped here.
 async fn feed_subscriber(
-    server: Arc<Server>,
+    node: Arc<Node>,
     ranges: Vec<SlotRange>,
     ctx: crate::crdt::CausalContext,
     region: u8,
     full: bool,
     tx: Events,
 ) {
-    let start = protocol::start_subscriber(&server.repl, &mut server.shard.lock(), &ctx, &ranges, full);
+    let start = protocol::start_subscriber(&node.repl, &mut node.shard.lock(), &ctx, &ranges, full);
     let Some(protocol::Start { replid, offset: pos, snapshot, live_from }) = start else { return };
-    let id = server.repl.add_follower("syncer", format!("region {region}"), pos);
+    let id = node.repl.add_follower("syncer", format!("region {region}"), pos);
     let sent = match snapshot {
         Some(snap) => send_snapshot(&tx, snap, replid, pos, &ranges).await,
         None => send_resume(&tx, replid, pos).await,
     };
     if sent.is_ok() {
-        let pick = |r: &Record| {
-            let (payload, crc32) = protocol::pick_for_subscriber(r, &ctx, live_from, region, &ranges)?;
-            Some(Frame { payload, crc32, ..frame_of(r) })
+        let pick = |r: &Record| match protocol::pick_for_subscriber(r, &ctx, live_from, &ranges) {
+            protocol::Gets::Nothing => Pick::Skip,
+            protocol::Gets::Record => Pick::Verbatim,
+            protocol::Gets::Part(payload, crc32) => Pick::Changed(Frame { payload, crc32, ..frame_of(r) }),
         };
-        let _ = follow_backlog(&server, id, pos, &tx, pick).await;
+        let _ = follow_backlog(&node, id, pos, &tx, pick).await;
     }
-    server.repl.remove_follower(id);
+    node.repl.remove_follower(id);
 }

@@ -2,7 +2,8 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::cmd::format::fmt_double;
+use super::error::ReplyError;
+use super::number::fmt_double;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reply {
@@ -179,8 +180,8 @@ fn bulk(out: &mut BytesMut, b: &[u8]) {
     out.put_slice(b"\r\n");
 }
 
-impl From<crate::cmd::ReplyError> for Reply {
-    fn from(e: crate::cmd::ReplyError) -> Reply {
+impl From<ReplyError> for Reply {
+    fn from(e: ReplyError) -> Reply {
         Reply::Error(e.0)
     }
 }

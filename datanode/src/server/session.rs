@@ -213,13 +213,17 @@ impl Session {
 
     /// Runs queued requests under one shard lock until they are done, the reply buffer is
     /// big enough to flush, or one of them changes the flow.
+    /// Each request's delta (what it changed) is taken from the shard after it ran and the
+    /// batch's deltas go to the backlog together, before the lock is released.
     fn run_batch(&mut self, pending: &mut VecDeque<Request>) -> Flow {
         let server = self.server.clone();
-        let mut shard = server.shard.lock();
+        let node = &server.node;
+        let mut shard = node.shard.lock();
         shard.set_now(now_ms());
         let mut flow = Flow::Next;
         let mut last = None;
         let mut count = 0;
+        let mut deltas = Vec::new();
         while let Some(req) = pending.pop_front() {
             if req.is_empty() {
                 continue;
@@ -227,11 +231,13 @@ impl Session {
             count += 1;
             last = Some(req[0].clone());
             flow = self.dispatch(req, &mut shard);
+            // Inside MULTI nothing runs until EXEC, whose delta is the whole transaction's.
+            deltas.extend(shard.take_delta());
             if !matches!(flow, Flow::Next) || self.out.len() >= FLUSH_AT {
                 break;
             }
         }
-        server.wake_blocked(&mut shard);
+        node.ship(&mut shard, deltas);
         drop(shard);
         // Counted once per batch: a shared counter bumped per command bounces between cores.
         server.stats.total_commands.fetch_add(count, Ordering::Relaxed);
@@ -283,7 +289,7 @@ impl Session {
             )));
             return Flow::Next;
         }
-        if spec.is_write() && self.server.repl.is_replica() {
+        if spec.is_write() && self.server.node.repl.is_replica() {
             self.fail_in_multi();
             self.reply(Reply::error("READONLY You can't write against a read only replica."));
             return Flow::Next;
@@ -331,12 +337,15 @@ impl Session {
     /// Runs a long command step by step, taking the shard for each step only, and yielding
     /// to the other tasks between steps, so no client waits on it for long.
     async fn run_steps(&mut self, mut cmd: Box<dyn cmd::Stepwise>) {
-        let server = self.server.clone();
+        let node = self.server.node.clone();
         let reply = loop {
             let done = {
-                let mut shard = server.shard.lock();
+                let mut shard = node.shard.lock();
                 shard.set_now(now_ms());
-                cmd.step(&mut shard)
+                let done = cmd.step(&mut shard);
+                let deltas = shard.take_delta().into_iter().collect();
+                node.ship(&mut shard, deltas);
+                done
             };
             if let Some(reply) = done {
                 break reply;
@@ -369,9 +378,9 @@ impl Session {
         timeout_ms: u64,
         on_timeout: Reply,
     ) -> io::Result<bool> {
-        let server = self.server.clone();
+        let node = self.server.node.clone();
         {
-            let mut shard = server.shard.lock();
+            let mut shard = node.shard.lock();
             for k in &keys {
                 shard.block_on(k, self.id);
             }
@@ -380,16 +389,17 @@ impl Session {
         self.handle.info.lock().blocked = true;
         let deadline = (timeout_ms > 0).then(|| tokio::time::Instant::now() + Duration::from_millis(timeout_ms));
         let result = loop {
-            let notified = server.wake.notified();
+            let notified = node.wake.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             let attempt = {
-                let mut shard = server.shard.lock();
+                let mut shard = node.shard.lock();
                 // Clients ahead in line are served first, as Redis does.
                 if shard.first_in_line(&keys, self.id) {
                     shard.set_now(now_ms());
                     let r = f(&mut Args::new(args.clone()), &mut shard);
-                    server.wake_blocked(&mut shard);
+                    let deltas = shard.take_delta().into_iter().collect();
+                    node.ship(&mut shard, deltas);
                     Some(r)
                 } else {
                     None
@@ -437,17 +447,17 @@ impl Session {
         if self.blocked_on.is_empty() {
             return;
         }
-        let server = self.server.clone();
+        let node = self.server.node.clone();
         let mut others_wait = false;
         {
-            let mut shard = server.shard.lock();
+            let mut shard = node.shard.lock();
             for k in self.blocked_on.drain(..) {
                 others_wait |= shard.unblock(&k, self.id);
             }
         }
         if others_wait {
             // The next in line may now take what is there.
-            server.wake.notify_waiters();
+            node.wake.notify_waiters();
         }
         self.handle.info.lock().blocked = false;
     }
@@ -466,8 +476,8 @@ impl Session {
         }
         drop(ps);
         if !self.watches.is_empty() {
-            let server = self.server.clone();
-            let mut shard = server.shard.lock();
+            let node = self.server.node.clone();
+            let mut shard = node.shard.lock();
             self.unwatch_all(&mut shard);
         }
         self.server.clients.unregister(self.id);

@@ -1,6 +1,7 @@
 //! One shard replica's state: keyspace, causal context, clock and identity. Every write goes
 //! through `commit`, which joins the command's delta exactly as a peer's delta would be
-//! joined, so local and replicated writes cannot disagree. No I/O happens here.
+//! joined, so local and replicated writes cannot disagree, and keeps it for the caller to
+//! take (`take_delta`) and hand to replication. No I/O happens here.
 
 use std::collections::HashMap;
 
@@ -16,9 +17,6 @@ use crate::keyspace::digest::digest;
 use crate::keyspace::entry::{Content, Entry, Kind};
 
 mod snapshot;
-
-/// Where committed deltas go (the replication backlog, later); `None` drops them.
-pub type DeltaSink = Box<dyn FnMut(&Delta) + Send>;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Identity {
@@ -51,8 +49,10 @@ pub struct Shard {
     compact_eagerly: bool,
     /// A replica: its master decides every change, expiry included, so reads never delete.
     read_only: bool,
-    sink: Option<DeltaSink>,
-    txn: Option<Delta>,
+    /// Everything committed since the caller last took it, joined into one delta: a
+    /// command's (an expired key deleted on the way and the write itself ship as one), or a
+    /// whole transaction's when the caller takes it only after EXEC.
+    outbox: Option<Delta>,
     /// Write sequence number of the last change to each WATCHed key, with its watcher count.
     watched: HashMap<Bytes, (usize, u64)>,
     write_seq: u64,
@@ -83,8 +83,7 @@ impl Shard {
             now_ms: 0,
             compact_eagerly: true,
             read_only: false,
-            sink: None,
-            txn: None,
+            outbox: None,
             watched: HashMap::new(),
             write_seq: 0,
             blocked: HashMap::new(),
@@ -106,10 +105,6 @@ impl Shard {
 
     pub fn is_read_only(&self) -> bool {
         self.read_only
-    }
-
-    pub fn set_sink(&mut self, sink: Option<DeltaSink>) {
-        self.sink = sink;
     }
 
     /// True when no other replica exists: no concurrent write can ever arrive.
@@ -239,7 +234,7 @@ impl Shard {
         existed
     }
 
-    /// Applies a locally made delta and hands it to replication (or to the open transaction).
+    /// Applies a locally made delta and keeps it for `take_delta`.
     pub fn commit(&mut self, mut delta: Delta) {
         if delta.is_empty() {
             return;
@@ -260,14 +255,16 @@ impl Shard {
         self.applied.insert_minted(minted);
         delta.minted = Some(minted);
         self.stats.deltas_committed += 1;
-        match &mut self.txn {
-            Some(txn) => txn.absorb(delta),
-            None => {
-                if let Some(sink) = &mut self.sink {
-                    sink(&delta);
-                }
-            }
+        match &mut self.outbox {
+            Some(out) => out.absorb(delta),
+            None => self.outbox = Some(delta),
         }
+    }
+
+    /// The delta of everything committed since the last call (None if nothing was): the
+    /// caller hands it to replication (`node::Node::ship`).
+    pub fn take_delta(&mut self) -> Option<Delta> {
+        self.outbox.take()
     }
 
     /// Commands stamp every atom they write with the one tag they minted; before the delta
@@ -410,21 +407,6 @@ impl Shard {
         }
     }
 
-    /// Opens a transaction: deltas committed until `end_txn` ship as one.
-    pub fn begin_txn(&mut self) {
-        self.txn.get_or_insert_with(Delta::new);
-    }
-
-    pub fn end_txn(&mut self) {
-        if let Some(delta) = self.txn.take() {
-            if !delta.is_empty() {
-                if let Some(sink) = &mut self.sink {
-                    sink(&delta);
-                }
-            }
-        }
-    }
-
     /// Deletes up to `limit` keys whose deadline passed and whose expiry this region owns.
     /// Returns how many were deleted.
     pub fn expire_due(&mut self, limit: usize) -> usize {
@@ -531,10 +513,10 @@ mod tests {
     use std::time::Duration;
 
     use super::{Identity, Shard};
-    use crate::cmd::testing::run;
+    use crate::cmd::testing::execute;
     use crate::crdt::{ActorId, MAX_COUNTER, Minted};
     use crate::keyspace::delta::Delta;
-    use crate::repl::codec::{decode_delta, encode_delta};
+    use crate::node::codec::{decode_delta, encode_delta};
 
     /// Issue 12, defect 3: a delta claiming the range `1..=u64::MAX` was noted dot by dot
     /// under the shard lock and never finished. Decoding now refuses counters past
@@ -559,12 +541,10 @@ mod tests {
     #[test]
     fn commits_mint_consecutive_ranges() {
         let mut shard = Shard::replicated(Identity { region: 1, actor: ActorId(3) });
-        let out = std::sync::Arc::new(parking_lot::Mutex::new(Vec::<Delta>::new()));
-        let sink = out.clone();
-        shard.set_sink(Some(Box::new(move |d: &Delta| sink.lock().push(d.clone()))));
-        run(&mut shard, &["HSET", "h", "a", "1", "b", "2"]);
-        run(&mut shard, &["SET", "k", "v"]);
-        let minted: Vec<Minted> = out.lock().iter().filter_map(|d| d.minted).collect();
+        let minted: Vec<Minted> = [&["HSET", "h", "a", "1", "b", "2"][..], &["SET", "k", "v"]]
+            .into_iter()
+            .filter_map(|words| execute(&mut shard, words).delta?.minted)
+            .collect();
         let range = |first, last| Minted { actor: ActorId(3), first, last };
         // Two fields, two atoms, two dots; the next commit starts right after.
         assert_eq!(minted[0], range(1, 2));

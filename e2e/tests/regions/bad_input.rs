@@ -2,30 +2,22 @@
 //! deltas, callers of another database or protocol version, and a syncer of another
 //! database. Nothing is half-applied or counted twice, and every refusal says why.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use meridian_datanode::cmd::execute;
 use meridian_datanode::crdt::ActorId;
-use meridian_datanode::keyspace::delta::Delta;
-use meridian_datanode::repl::codec::{crc, encode_delta};
+use meridian_datanode::node::codec::{crc, encode_delta};
 use meridian_datanode::shard::{Identity, Shard};
 use meridian_e2e::regions::Regions;
 use meridian_proto::replication_client::ReplicationClient;
 use meridian_proto::snapshot_part::Part;
 use meridian_proto::{ApplyRequest, Frame, FullSyncBegin, Hello, SnapshotPart, SubscribeRequest};
-use parking_lot::Mutex;
 
 use crate::{get, query};
 
 /// The delta region 2 would ship for `words`, encoded, as a frame.
 fn frame_of(words: &[&str]) -> Frame {
-    let out = Arc::new(Mutex::new(Vec::<Delta>::new()));
-    let sink = out.clone();
     let mut shard = Shard::replicated(Identity { region: 2, actor: ActorId(77) });
-    shard.set_sink(Some(Box::new(move |d: &Delta| sink.lock().push(d.clone()))));
-    execute(&mut shard, words.iter().map(|w| Bytes::from(w.to_string())).collect());
-    let delta = out.lock().pop().unwrap();
+    let delta = execute(&mut shard, words.iter().map(|w| Bytes::from(w.to_string())).collect()).delta.unwrap();
     let payload = encode_delta(&delta);
     Frame { crc32: crc(&payload), payload, ..Frame::default() }
 }

@@ -76,7 +76,9 @@ fn run(seed: u64) -> Result<Outcome, String> {
                 w.tick(ms);
                 for region in &mut w.regions {
                     let m = region.master;
-                    region.nodes[m].shard.expire_due(100);
+                    let node = &mut region.nodes[m];
+                    node.shard.expire_due(100);
+                    node.repl.stream.append_own(node.shard.take_delta());
                 }
             }
         }
@@ -145,7 +147,7 @@ fn check(w: &mut World, acks: &[Ack]) -> Result<(), String> {
             for k in 0..3 {
                 let key = format!("ctr:{k}");
                 let want = counters.get(&key).copied();
-                let got = match execute(&mut node.shard, vec![Bytes::from("GET"), Bytes::from(key.clone())]) {
+                let got = match execute(&mut node.shard, vec![Bytes::from("GET"), Bytes::from(key.clone())]).reply {
                     Reply::Bulk(b) => Some(String::from_utf8_lossy(&b).parse::<i64>().map_err(|e| e.to_string())?),
                     _ => None,
                 };
@@ -181,7 +183,7 @@ fn check(w: &mut World, acks: &[Ack]) -> Result<(), String> {
                 let key = format!("set:{k}");
                 let want = sets.get(&key).cloned().unwrap_or_default();
                 let got: BTreeSet<String> =
-                    match execute(&mut node.shard, vec![Bytes::from("SMEMBERS"), Bytes::from(key.clone())]) {
+                    match execute(&mut node.shard, vec![Bytes::from("SMEMBERS"), Bytes::from(key.clone())]).reply {
                         Reply::Array(items) | Reply::Set(items) => items
                             .into_iter()
                             .filter_map(|i| match i {

@@ -3,7 +3,7 @@
 //! that identify the write, so the final state can be checked exactly.
 
 use bytes::Bytes;
-use meridian_datanode::cmd::execute;
+use meridian_datanode::cmd::{execute, execute_all};
 use meridian_datanode::crdt::Dot;
 use meridian_datanode::resp::Reply;
 use rand::Rng;
@@ -90,18 +90,17 @@ pub fn write(world: &mut World, acks: &mut Vec<Ack>, r: usize, step: u64) {
             let n = world.rng.gen_range(2..5);
             let cmds: Vec<Vec<String>> = (0..n).map(|_| mixed(&mut world.rng)).collect();
             let node = &mut world.regions[r].nodes[target];
-            node.shard.begin_txn();
-            for c in cmds {
-                execute(&mut node.shard, words(&c));
-            }
-            node.shard.end_txn();
+            let outcome = execute_all(&mut node.shard, cmds.iter().map(|c| words(c)).collect());
+            node.repl.stream.append_own(outcome.delta);
             return;
         }
         _ => (mixed(&mut world.rng), None),
     };
     let node = &mut world.regions[r].nodes[target];
     let before = node.repl.stream.backlog.lock().as_ref().map_or(0, |b| b.offset());
-    let reply = execute(&mut node.shard, words(&cmd));
+    let outcome = execute(&mut node.shard, words(&cmd));
+    node.repl.stream.append_own(outcome.delta);
+    let reply = outcome.reply;
     let Some((key, kind)) = ack else { return };
     if matches!(reply, Reply::Error(_)) {
         return;
@@ -109,7 +108,7 @@ pub fn write(world: &mut World, acks: &mut Vec<Ack>, r: usize, step: u64) {
     let records = node.repl.stream.backlog.lock().as_ref().and_then(|b| b.read(before, 16)).unwrap_or_default();
     let dots: Vec<Dot> = records
         .iter()
-        .filter_map(|r| meridian_datanode::repl::codec::decode_delta(&r.payload).ok())
+        .filter_map(|r| meridian_datanode::node::codec::decode_delta(&r.payload).ok())
         .flat_map(|d| d.dots.iter().copied().collect::<Vec<_>>())
         .collect();
     assert!(

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use meridian_datanode::crdt::{ActorId, CausalContext};
 use meridian_datanode::keyspace::slot::SlotRange;
-use meridian_datanode::repl::codec::decode_delta;
+use meridian_datanode::node::codec::decode_delta;
+use meridian_datanode::node::replication::{NodeSettings, ReplState, Role};
 use meridian_datanode::repl::protocol::{self, HandOver, Start};
-use meridian_datanode::repl::state::{NodeSettings, ReplState, Role};
 use meridian_datanode::shard::{Identity, Shard};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -66,9 +66,9 @@ fn node(region: u8, actor: u64, incarnation: u64) -> Node {
         backlog_size: BACKLOG,
         repl_addr: String::new(),
     };
-    let mut shard = Shard::replicated(Identity { region, actor: ActorId(actor) });
+    let shard = Shard::replicated(Identity { region, actor: ActorId(actor) });
     let repl = ReplState::new(settings);
-    repl.ensure_backlog(&mut shard);
+    repl.ensure_backlog(&shard);
     Node { repl, shard, incarnation, isolated: false, session: None }
 }
 
@@ -234,7 +234,12 @@ impl World {
         let mut end = pos;
         for rec in &records {
             end = rec.end();
-            if let Some((payload, _)) = protocol::pick_for_subscriber(rec, &ctx, live_from, my_id, &[SlotRange::ALL]) {
+            let payload = match protocol::pick_for_subscriber(rec, &ctx, live_from, &[SlotRange::ALL]) {
+                protocol::Gets::Nothing => None,
+                protocol::Gets::Record => Some(rec.payload.clone()),
+                protocol::Gets::Part(payload, _) => Some(payload),
+            };
+            if let Some(payload) = payload {
                 let Ok(delta) = decode_delta(&payload) else { panic!("a picked record does not decode") };
                 let origin = if rec.origin == 0 { peer_id } else { rec.origin };
                 batch.push((delta, payload, origin));

@@ -480,7 +480,8 @@ impl Session {
         if aborted {
             return Ok(Reply::NilArray);
         }
-        shard.begin_txn();
+        // The commands' deltas join in the shard until the caller takes them after EXEC:
+        // the transaction ships as one delta.
         let mut replies = Vec::with_capacity(queue.len());
         for req in queue {
             self.server.stats.total_commands.fetch_add(1, Ordering::Relaxed);
@@ -497,7 +498,6 @@ impl Session {
             };
             replies.push(reply);
         }
-        shard.end_txn();
         Ok(Reply::Array(replies))
     }
 

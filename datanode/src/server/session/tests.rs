@@ -49,7 +49,7 @@ async fn call(client: &mut DuplexStream, words: &[&str], expect: &str) {
 /// What the server still holds for clients: registered clients, pub/sub channels and
 /// patterns, watched keys, clients in blocking queues.
 fn held(server: &Server) -> (usize, usize, usize, usize, usize) {
-    let (watched, waiting) = server.shard.lock().waiters();
+    let (watched, waiting) = server.node.shard.lock().waiters();
     let ps = server.pubsub.lock();
     (server.clients.len(), ps.channel_count(), ps.pattern_count(), watched, waiting)
 }

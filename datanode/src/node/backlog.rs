@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::codec::FrameFields;
 use crate::crdt::{CausalContext, Minted};
 
 /// One delta as it sits in the backlog.
@@ -15,7 +16,10 @@ use crate::crdt::{CausalContext, Minted};
 pub struct Record {
     /// Stream position before this record.
     pub offset: u64,
+    /// The delta, encoded (a slice of `frame`).
     pub payload: Bytes,
+    /// The record as followers receive it, encoded once at append (`codec::wire_frame`).
+    pub frame: Bytes,
     pub crc32: u32,
     /// The delta's identity (the counters its commit minted), to skip what a subscriber has
     /// applied without decoding. None for the record of a snapshot joined here.
@@ -129,11 +133,21 @@ impl Backlog {
     }
 
     /// Appends a record at the current offset; returns it.
-    pub fn append(&mut self, payload: Bytes, minted: Option<Minted>, origin: u8, now_us: u64) -> Arc<Record> {
-        let crc32 = super::codec::crc(&payload);
+    pub fn append(&mut self, payload: &[u8], minted: Option<Minted>, origin: u8, now_us: u64) -> Arc<Record> {
+        let crc32 = super::codec::crc(payload);
         self.seq += 1;
-        let record =
-            Arc::new(Record { offset: self.next, payload, crc32, minted, origin, appended_us: now_us, seq: self.seq });
+        let fields = FrameFields { offset: self.next, crc32, origin, appended_us: now_us, seq: self.seq };
+        let (frame, at) = super::codec::wire_frame(payload, &fields);
+        let record = Arc::new(Record {
+            offset: self.next,
+            payload: frame.slice(at),
+            frame,
+            crc32,
+            minted,
+            origin,
+            appended_us: now_us,
+            seq: self.seq,
+        });
         self.next = record.end();
         self.bytes += record.payload.len();
         self.records.push_back(record.clone());
@@ -212,7 +226,7 @@ mod tests {
     fn filled(limit: usize) -> Backlog {
         let mut b = Backlog::new("a".repeat(40), 0, CausalContext::new(), limit);
         for c in 1..=10u64 {
-            b.append(Bytes::from(vec![0u8; 10]), minted(1, c), 0, 0);
+            b.append(&[0u8; 10], minted(1, c), 0, 0);
         }
         b
     }
@@ -254,7 +268,7 @@ mod tests {
         b.promote();
         assert_ne!(b.replid, old);
         assert_eq!(b.resume(&old, 100), Resume::Partial(100));
-        b.append(Bytes::from(vec![0u8; 10]), minted(2, 1), 0, 0);
+        b.append(&[0u8; 10], minted(2, 1), 0, 0);
         assert_eq!(b.resume(&old, 110), Resume::Full, "the old id never reached 110");
         assert_eq!(b.resume(&old, 90), Resume::Partial(90));
     }
