@@ -11,6 +11,7 @@ use parking_lot::Mutex;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::config::LocalShard;
+use crate::error::{Error, Result};
 
 /// The master of one shard, as last found.
 #[derive(Clone, Debug)]
@@ -64,13 +65,13 @@ impl Local {
     }
 
     /// A client to the node at `addr` (connections are made lazily and reused).
-    pub fn client(&self, addr: &str) -> Result<ReplicationClient<Channel>, String> {
+    pub fn client(&self, addr: &str) -> Result<ReplicationClient<Channel>> {
         let mut channels = self.channels.lock();
         if let Some(c) = channels.get(addr) {
             return Ok(c.clone());
         }
         let endpoint = Endpoint::from_shared(format!("http://{addr}"))
-            .map_err(|e| format!("bad node address {addr}: {e}"))?
+            .map_err(|e| Error::NodeAddress { addr: addr.to_string(), reason: e.to_string() })?
             .connect_timeout(std::time::Duration::from_secs(2))
             .tcp_nodelay(true);
         // In-region links are short and busy: compression would cost the master CPU per delta
@@ -81,7 +82,7 @@ impl Local {
     }
 
     /// The current master of shard `i`, asking the nodes if it is not known.
-    pub async fn master(&self, i: usize) -> Result<Master, String> {
+    pub async fn master(&self, i: usize) -> Result<Master> {
         if let Some(m) = self.masters.lock().get(i).cloned().flatten() {
             return Ok(m);
         }
@@ -93,8 +94,10 @@ impl Local {
     }
 
     /// Asks every node of shard `i` for its role; the first master answers.
-    async fn discover(&self, i: usize) -> Result<Master, String> {
-        let shard = self.shards.get(i).ok_or("no such shard")?;
+    async fn discover(&self, i: usize) -> Result<Master> {
+        let Some(shard) = self.shards.get(i) else {
+            return Err(Error::NoMaster { range: SlotRange::ALL, reasons: format!("no local shard {i}") });
+        };
         let mut errors = Vec::new();
         for addr in &shard.nodes {
             let mut client = self.client(addr)?;
@@ -109,7 +112,7 @@ impl Local {
                 Err(e) => errors.push(format!("{addr}: {}", e.message())),
             }
         }
-        Err(format!("no master found for slots {}-{} ({})", shard.range.start, shard.range.end, errors.join("; ")))
+        Err(Error::NoMaster { range: shard.range, reasons: errors.join("; ") })
     }
 
     /// Forgets what is known of shard `i`'s master (after an error talking to it).

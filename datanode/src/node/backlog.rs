@@ -198,6 +198,14 @@ impl Backlog {
         Some(self.records.range(start..).take(max).cloned().collect())
     }
 
+    /// Records from `offset` to the newest (0 when `offset` lies outside the buffer).
+    pub fn records_from(&self, offset: u64) -> u64 {
+        if offset < self.first || offset > self.next {
+            return 0;
+        }
+        (self.offsets.len() - self.offsets.partition_point(|o| *o < offset)) as u64
+    }
+
     /// A promotion: a new id, and the old one kept so its followers resume partially.
     pub fn promote(&mut self) {
         self.replid2 = std::mem::replace(&mut self.replid, new_replid());

@@ -5,6 +5,7 @@
 use bytes::Bytes;
 
 use crate::crdt::CausalContext;
+use crate::keyspace::claims::RangeClaims;
 use crate::keyspace::delta::Delta;
 use crate::keyspace::entry::Entry;
 
@@ -114,6 +115,15 @@ pub fn wire_frame(payload: &[u8], f: &FrameFields) -> (Bytes, std::ops::Range<us
         scalar(&mut out, *s);
     }
     (out.freeze(), at..at + payload.len())
+}
+
+pub fn encode_claims(claims: &RangeClaims) -> Bytes {
+    if claims.is_empty() { Bytes::new() } else { encode(claims) }
+}
+
+/// An empty payload is no claims (a shard that only ever joined whole snapshots).
+pub fn decode_claims(payload: &[u8]) -> Result<RangeClaims, CodecError> {
+    if payload.is_empty() { Ok(RangeClaims::default()) } else { decode(payload) }
 }
 
 pub fn encode_entries(entries: &[(Bytes, Entry)]) -> Bytes {

@@ -1,12 +1,17 @@
 //! Replication over the network, on top of the node core (`node`): the gRPC service a
 //! master offers its replicas and its region's syncer (`service`, `feed`), the loop by which
-//! a replica follows its master (`follow`), role changes (`role`), INFO replication (`info`),
-//! and the protocol's decisions without I/O (`protocol`), which the simulation drives.
+//! a replica follows its master (`follow`), role changes (`role`), INFO replication (`info`).
+//! Everything they decide is sans-I/O, and the simulation drives it: the protocol's choices
+//! (`protocol`), the requests' answers (`handlers`), what a follower's stream carries
+//! (`stream`), full syncs put together (`fullsync`), a replica's handling of each event.
 
 pub mod backoff;
 pub mod feed;
 pub mod follow;
+pub mod fullsync;
+pub mod handlers;
 pub mod info;
 pub mod protocol;
 pub mod role;
 pub mod service;
+pub mod stream;

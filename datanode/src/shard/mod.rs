@@ -11,10 +11,11 @@ use crate::crdt::context::CausalContext;
 use crate::crdt::dot::{ActorId, Dot, Minted};
 use crate::crdt::seen::Either;
 use crate::crdt::tag::{Hlc, Tag};
-use crate::keyspace::Keyspace;
+use crate::keyspace::claims::{RangeClaims, SeenAt};
 use crate::keyspace::delta::Delta;
 use crate::keyspace::digest::digest;
 use crate::keyspace::entry::{Content, Entry, Kind};
+use crate::keyspace::{Keyspace, slot_of};
 
 mod snapshot;
 
@@ -35,7 +36,10 @@ pub struct Stats {
 
 pub struct Shard {
     keyspace: Keyspace,
+    /// What this shard has seen, for all of its keys.
     ctx: CausalContext,
+    /// What it has seen for some of its slots only (`keyspace::claims`).
+    claims: RangeClaims,
     hlc: Hlc,
     id: Identity,
     counter: u64,
@@ -75,6 +79,7 @@ impl Shard {
         Shard {
             keyspace: Keyspace::new(),
             ctx: CausalContext::new(),
+            claims: RangeClaims::default(),
             hlc: Hlc::default(),
             id,
             counter: 0,
@@ -145,8 +150,32 @@ impl Shard {
         &self.keyspace
     }
 
+    /// What it has seen for some of its slots only.
+    pub fn claims(&self) -> &RangeClaims {
+        &self.claims
+    }
+
+    /// Every dot it has seen for any of its keys: its context and its range claims. What it
+    /// reports for anti-entropy, where a peer's dot it lacks everywhere is a gap.
+    pub fn seen_anywhere(&self) -> CausalContext {
+        let mut all = self.claims.union();
+        all.merge(&self.ctx);
+        all
+    }
+
     pub fn digest(&self) -> [u8; 32] {
-        digest(&self.keyspace, &self.ctx)
+        let state = digest(&self.keyspace, &self.ctx);
+        if self.claims.is_empty() {
+            return state;
+        }
+        let mut h = blake3::Hasher::new();
+        h.update(&state);
+        for (range, ctx) in self.claims.iter() {
+            h.update(&range.start.to_le_bytes());
+            h.update(&range.end.to_le_bytes());
+            h.update(&digest(&Keyspace::new(), ctx));
+        }
+        *h.finalize().as_bytes()
     }
 
     /// A fresh dot and stamp for one mutation.
@@ -240,6 +269,8 @@ impl Shard {
             return;
         }
         self.give_atoms_own_dots(&mut delta);
+        let keyspace = &self.keyspace;
+        delta.attribute(|key| keyspace.get(key).cloned());
         let orphans = self.join_delta(&delta);
         if !orphans.is_empty() {
             self.drop_orphan_ttls(orphans, &mut delta);
@@ -326,6 +357,8 @@ impl Shard {
             }
         }
         if !extra.is_empty() {
+            let keyspace = &self.keyspace;
+            extra.attribute(|key| keyspace.get(key).cloned());
             let _ = self.join_delta(&extra);
             delta.absorb(extra);
         }
@@ -344,7 +377,7 @@ impl Shard {
         let _orphans = self.join_delta(delta);
         // Taken as a range, in one step: a peer's range may be as long as it likes (decoding
         // bounded its numbers), it costs the same.
-        if let Some(minted) = delta.minted {
+        if let Some(minted) = delta.minted.filter(|_| !delta.split) {
             self.applied.insert_minted(minted);
         }
         if let Some(applied) = delta.applied.as_ref().filter(|_| delta.merge_ctx) {
@@ -358,21 +391,31 @@ impl Shard {
         &self.applied
     }
 
-    /// Whether this shard has joined `delta` itself (not merely seen its dots).
+    /// Whether this shard has joined the delta `minted` names, whole (not merely seen its
+    /// dots).
     pub fn has_applied(&self, minted: Option<Minted>) -> bool {
         minted.is_some_and(|m| self.applied.contains_minted(m))
     }
 
     /// Joins a delta into the state. Returns the keys it left with a TTL but no content.
     fn join_delta(&mut self, delta: &Delta) -> Vec<Bytes> {
-        let Shard { keyspace, ctx, compact_eagerly, .. } = self;
+        let Shard { keyspace, ctx, claims, compact_eagerly, .. } = self;
+        let no_claims = RangeClaims::default();
+        let their_claims = delta.claims.as_deref().unwrap_or(&no_claims);
+        let by_slot = !claims.is_empty() || !their_claims.is_empty();
         let mut orphans = Vec::new();
         for (key, part) in &delta.entries {
+            // Range claims hold for some slots: only then is the key's slot needed.
+            let slot = if by_slot { slot_of(key) } else { 0 };
+            let mine = SeenAt { ctx, claims, slot };
             keyspace.update(key, |entry| {
                 match &delta.ctx {
                     // A snapshot's record: whole entries, and everything its sender had seen.
-                    Some(seen) => entry.join(ctx, part, &Either(&delta.dots, seen), true),
-                    None => entry.join(ctx, part, &delta.dots, false),
+                    Some(seen) => {
+                        let theirs = SeenAt { ctx: seen, claims: their_claims, slot };
+                        entry.join(&mine, part, &Either(&delta.dots, &theirs), true)
+                    }
+                    None => entry.join(&mine, part, &delta.dots, false),
                 }
                 if *compact_eagerly {
                     entry.compact_touched(part);
@@ -386,13 +429,33 @@ impl Shard {
             self.ctx.insert(*dot);
         }
         if let Some(extra) = delta.ctx.as_ref().filter(|_| delta.merge_ctx) {
-            self.ctx.merge(extra);
+            self.take_context(extra, &delta.scope, delta.claims.as_deref());
         }
         self.write_seq += 1;
         for (key, _) in &delta.entries {
             self.touched(key);
         }
         orphans
+    }
+
+    /// Takes a snapshot's context as this shard's: for all of its keys, or as a claim for
+    /// `scope` when the snapshot held only some of its slots; and the snapshot's claims.
+    pub(super) fn take_context(
+        &mut self,
+        ctx: &CausalContext,
+        scope: &[crate::keyspace::SlotRange],
+        claims: Option<&RangeClaims>,
+    ) {
+        if scope.is_empty() {
+            self.ctx.merge(ctx);
+        } else {
+            for range in scope {
+                self.claims.add(*range, ctx);
+            }
+        }
+        if let Some(c) = claims {
+            self.claims.merge(c, (!scope.is_empty()).then_some(scope));
+        }
     }
 
     fn touched(&mut self, key: &Bytes) {
