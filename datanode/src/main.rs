@@ -10,7 +10,7 @@ use meridian_datanode::node::replication::NodeSettings;
 use meridian_datanode::repl::role;
 use meridian_datanode::repl::service::ReplicationService;
 use meridian_datanode::server::topology::{NodeAddr, Topology};
-use meridian_datanode::server::{self, config::Config};
+use meridian_datanode::server::{self, config::Config, shard_map_file};
 use meridian_datanode::shard::{Identity, Shard};
 use meridian_proto::replication_server::ReplicationServer;
 use tokio::net::TcpListener;
@@ -35,8 +35,9 @@ struct Cli {
     /// A config file of `name value` lines, as redis.conf (only known parameters).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Password clients must send with AUTH (Redis's requirepass).
-    #[arg(long)]
+    /// Password clients must send with AUTH (Redis's requirepass). From the environment, it
+    /// stays off the command line (the operator passes it so, from a Secret).
+    #[arg(long, env = "MERIDIAN_REQUIREPASS", hide_env_values = true)]
     requirepass: Option<String>,
     /// Maximum number of connected clients.
     #[arg(long)]
@@ -44,8 +45,13 @@ struct Cli {
     /// The region's shard map, `<slots>=<master>[,<replica>...];...`, e.g.
     /// `0-8191=10.0.0.1:6379,10.0.0.2:6379;8192-16383=10.0.0.3:6379` (default: this node
     /// alone serves every slot).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "shard_map_file")]
     shard_map: Option<String>,
+    /// A file holding the shard map (same syntax), re-read when it changes: the operator's
+    /// mounted ConfigMap, or local mode's. The node starts as a replica of its shard's master
+    /// when the map names another node first.
+    #[arg(long)]
+    shard_map_file: Option<PathBuf>,
     /// This node's `host:port` as clients reach it and as the shard map names it
     /// (default: `<bind>:<port>`).
     #[arg(long)]
@@ -109,14 +115,17 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     Ok(config)
 }
 
-/// The region's shard map with this node in it, at its announced address or else the one it
-/// listens on. A map that does not name this node is refused: the node would redirect
-/// every request away from itself.
-fn topology(config: &Config, port: u16) -> anyhow::Result<Topology> {
-    let me = match config.get("announce").filter(|a| !a.is_empty()) {
+/// This node as the shard map names it: its announced address, or else the one it listens on.
+fn me(config: &Config, port: u16) -> anyhow::Result<NodeAddr> {
+    Ok(match config.get("announce").filter(|a| !a.is_empty()) {
         Some(a) => NodeAddr::parse(a).context("invalid --announce")?,
         None => NodeAddr { host: config.get("bind").unwrap_or("127.0.0.1").to_string(), port },
-    };
+    })
+}
+
+/// The region's shard map with this node in it. A map that does not name this node is
+/// refused: the node would redirect every request away from itself.
+fn topology(config: &Config, me: NodeAddr) -> anyhow::Result<Topology> {
     Topology::from_config(config.get("shard-map").unwrap_or(""), me).context("invalid --shard-map")
 }
 
@@ -140,7 +149,17 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async move {
         let addr = format!("{}:{}", cli.bind, cli.port);
         let listener = TcpListener::bind(&addr).await.with_context(|| format!("binding {addr}"))?;
-        let topology = topology(&config, listener.local_addr()?.port())?;
+        let me = me(&config, listener.local_addr()?.port())?;
+        let (topology, map_file) = match &cli.shard_map_file {
+            Some(path) => {
+                let (text, topology) = shard_map_file::load(path, &me)?;
+                (topology, Some((path.clone(), text)))
+            }
+            None => (topology(&config, me.clone())?, None),
+        };
+        // The map names each shard's master first: a node the map makes a replica starts
+        // following that master, unless told otherwise on the command line.
+        let map_master = (!topology.i_am_master()).then(|| topology.my_shard().master().addr.clone());
         let actor = ActorId(rand::random());
         let identity = Identity { region: cli.region, actor };
         let shard = if cli.active_active { Shard::replicated(identity) } else { Shard::new(identity) };
@@ -161,7 +180,11 @@ fn main() -> anyhow::Result<()> {
         let server = server::Server::with_settings(shard, config, settings);
         tracing::info!(shards = topology.shards().len(), me = %topology.me().addr, "region shard map");
         server.set_topology(topology);
-        if let Some(master) = &cli.replicaof {
+        if let Some((path, text)) = map_file {
+            tokio::spawn(shard_map_file::watch(server.clone(), path, me.clone(), text));
+        }
+        let replicaof = cli.replicaof.clone().or_else(|| map_master.map(|m| format!("{} {}", m.host, m.port)));
+        if let Some(master) = &replicaof {
             let (host, port) = master.split_once(' ').context("--replicaof wants \"host port\"")?;
             let port: u16 = port.trim().parse().context("--replicaof: bad port")?;
             let repl = port.checked_add(10000).context("--replicaof: port + 10000 is not a port")?;
@@ -199,6 +222,7 @@ async fn serve_replication(
         .send_compressed(CompressionEncoding::Gzip)
         .send_compressed(CompressionEncoding::Zstd);
     let result = tonic::transport::Server::builder()
+        .layer(meridian_datanode::repl::version_header())
         .add_service(service)
         .serve_with_incoming_shutdown(incoming, async move {
             let _ = stop.wait_for(|s| *s).await;

@@ -4,8 +4,14 @@
 //! commands, through the `redis` crate, through `redis-cli` and as raw RESP bytes. The
 //! datanode binary is not built here: run `cargo build -p meridian-datanode` before
 //! `cargo test -p meridian-e2e` (a binary of another package is not built for this one's tests).
+//!
+//! The kube tier (`kube`) runs a real etcd, kube-apiserver and kube-controller-manager, built
+//! from their Go modules by `.ci/kube-tools.sh`.
 
 pub mod cli;
+pub mod kube;
+pub mod local;
+pub mod operator;
 pub mod process;
 pub mod proxy;
 pub mod raw;
@@ -61,6 +67,16 @@ pub enum Error {
     CliTimeout { port: u16, args: Vec<String> },
     #[error("no free port")]
     NoFreePort { source: std::io::Error },
+    #[error(transparent)]
+    Kube(Box<kube::Error>),
+    #[error("{0}")]
+    Check(String),
+}
+
+impl From<kube::Error> for Error {
+    fn from(e: kube::Error) -> Error {
+        Error::Kube(Box::new(e))
+    }
 }
 
 /// Tests return `Result<(), Error>`, and the test runner prints a failure with `Debug`: show

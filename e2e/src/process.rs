@@ -230,12 +230,30 @@ impl Process {
         port: u16,
         ready: impl Fn() -> bool,
     ) -> Result<Process> {
+        Process::spawn_with_env(name, program, args, &[], port, ready)
+    }
+
+    /// `spawn_until` with extra environment variables.
+    pub fn spawn_with_env(
+        name: &str,
+        program: &Path,
+        args: Vec<String>,
+        env: &[(&str, &std::ffi::OsStr)],
+        port: u16,
+        ready: impl Fn() -> bool,
+    ) -> Result<Process> {
         let log = std::env::temp_dir().join(format!("meridian-e2e-{name}-{port}-{}.log", std::process::id()));
         let spawn_err = |source| Error::Spawn { program: program.display().to_string(), source };
         let out = File::create(&log).map_err(spawn_err)?;
         let err = out.try_clone().map_err(spawn_err)?;
-        let child =
-            Command::new(program).args(args).stdin(Stdio::null()).stdout(out).stderr(err).spawn().map_err(spawn_err)?;
+        let child = Command::new(program)
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .map_err(spawn_err)?;
         let mut process = Process { child, name: name.to_string(), port, log };
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {

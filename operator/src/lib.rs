@@ -1,4 +1,18 @@
-//! Meridian's operator: the `ActiveActiveDatabase` resource (`crd`). Reconciliation,
-//! failover and local mode come with the operator's own issues.
+//! Meridian's operator: the `ActiveActiveDatabase` resource (`crd`), the pure plan of what a
+//! region runs (`plan`), the Kubernetes objects that realise it (`build`), and the
+//! controller that applies them and reports status (`controller`).
 
+pub mod build;
+pub mod conditions;
+pub mod controller;
 pub mod crd;
+pub mod failover;
+pub mod http;
+pub mod leader;
+pub mod local;
+pub mod metrics;
+pub mod nodes;
+pub mod plan;
+pub mod plugin;
+pub mod rollout;
+pub mod syncer_info;

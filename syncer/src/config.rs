@@ -50,6 +50,8 @@ pub enum ConfigError {
     Coverage(String),
     #[error("region {0} is this syncer's own region or listed twice")]
     DuplicatePeer(u8),
+    #[error("bad shard map: {0}")]
+    Map(String),
 }
 
 pub fn parse_range(text: &str) -> Result<SlotRange, ConfigError> {
@@ -102,6 +104,44 @@ pub fn check_shards(mut shards: Vec<LocalShard>) -> Result<Vec<LocalShard>, Conf
     Ok(shards)
 }
 
+/// The shards of a region's shard map (the datanodes' syntax, RESP addresses, as the
+/// operator and local mode write it): each shard's nodes as replication addresses, by the
+/// convention that a datanode's replication port is its RESP port + 10000.
+pub fn shards_from_map(text: &str) -> Result<Vec<LocalShard>, ConfigError> {
+    use meridian_datanode::server::topology::{NodeAddr, Topology};
+    let bad = |why: String| ConfigError::Map(why);
+    // The map must name "this node"; any of its nodes will do for reading it.
+    let first = text
+        .split(';')
+        .find_map(|e| e.split_once('=').and_then(|(_, nodes)| nodes.split(',').next()))
+        .ok_or_else(|| bad("the shard map is empty".into()))?;
+    let me = NodeAddr::parse(first).map_err(|e| bad(e.to_string()))?;
+    let topology = Topology::parse(text, &me).map_err(|e| bad(e.to_string()))?;
+    let shards = topology
+        .shards()
+        .iter()
+        .map(|s| {
+            let [range] = s.slots.as_slice() else {
+                return Err(bad("a shard with several slot ranges: the syncer needs one range per shard".into()));
+            };
+            let nodes = s
+                .nodes
+                .iter()
+                .map(|n| {
+                    let port = n
+                        .addr
+                        .port
+                        .checked_add(10000)
+                        .ok_or_else(|| bad(format!("{}: port + 10000 is not a port", n.addr)))?;
+                    Ok(format!("{}:{port}", n.addr.host))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(LocalShard { range: *range, nodes })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    check_shards(shards)
+}
+
 pub fn check_peers(own: u8, peers: &[PeerRegion]) -> Result<(), ConfigError> {
     let mut seen = vec![own];
     for p in peers {
@@ -134,5 +174,20 @@ mod tests {
         assert!(parse_peer("32=h:1").is_err());
         assert!(parse_peer("x=h:1").is_err());
         assert_eq!(check_peers(1, &[parse_peer("1=h:1").unwrap()]), Err(ConfigError::DuplicatePeer(1)));
+    }
+
+    #[test]
+    fn a_shard_map_gives_each_shards_replication_addresses() {
+        let shards = shards_from_map("8192-16383=b:7002;\n0-8191=a:7000,a2:7001\n").unwrap();
+        assert_eq!(
+            shards[0],
+            LocalShard { range: SlotRange { start: 0, end: 8191 }, nodes: vec!["a:17000".into(), "a2:17001".into()] }
+        );
+        assert_eq!(shards[1].nodes, vec!["b:17002".to_string()]);
+        assert!(matches!(shards_from_map("0-100=a:7000"), Err(ConfigError::Map(m)) if m.contains("not assigned")));
+        assert!(
+            matches!(shards_from_map("0-1+5-16383=a:7000;2-4=b:7000"), Err(ConfigError::Map(m)) if m.contains("one range per shard"))
+        );
+        assert!(shards_from_map("").is_err());
     }
 }

@@ -15,6 +15,14 @@ pub enum Error {
     NodeAddress { addr: String, reason: String },
     #[error("connecting to the peer: {0}")]
     Connect(String),
+    #[error("TLS towards the peer: {0}")]
+    Tls(#[from] crate::tls::TlsError),
+    #[error("TLS towards the peer: {0}")]
+    TlsConfig(String),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("the shard map changed its slot ranges: restart the syncer to follow a new layout")]
+    LayoutChanged,
     #[error("peer: {0}")]
     Peer(String),
     #[error("peer ended the stream")]

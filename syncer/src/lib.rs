@@ -15,7 +15,9 @@ pub mod local;
 pub mod pull;
 pub mod route;
 pub mod serve;
+pub mod shard_map_file;
 pub mod status;
+pub mod tls;
 
 pub use error::{Error, Result};
 
@@ -32,11 +34,19 @@ pub struct Syncer {
     pub lag: lag::Lag,
     /// What this syncer asks its peers to compress their streams with.
     pub compression: Compression,
+    /// Mutual TLS on the links it dials, when the region has it.
+    pub tls: std::sync::OnceLock<tls::PeerTls>,
 }
 
 impl Syncer {
     pub fn new(local: Local, peers: &[PeerRegion], compression: Compression) -> Arc<Syncer> {
-        let syncer = Syncer { local, peers: Peers::default(), lag: lag::Lag::default(), compression };
+        let syncer = Syncer {
+            local,
+            peers: Peers::default(),
+            lag: lag::Lag::default(),
+            compression,
+            tls: std::sync::OnceLock::new(),
+        };
         for p in peers {
             syncer.peers.add(p.region, p.addr.clone());
         }
@@ -55,4 +65,17 @@ impl Syncer {
         }));
         tasks
     }
+}
+
+/// An error and its causes on one line: tonic's transport errors say only "transport error"
+/// at the top, the reason (a refused certificate, a reset) is in the chain.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
 }

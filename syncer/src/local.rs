@@ -25,7 +25,10 @@ pub struct Master {
 }
 
 pub struct Local {
+    /// The shards' slot ranges (fixed for the syncer's life) and their nodes at start.
     pub shards: Vec<LocalShard>,
+    /// Each shard's nodes now: replaced when the shard map changes (replicas added or moved).
+    nodes: Mutex<Vec<Vec<String>>>,
     pub database_id: String,
     pub region: u8,
     masters: Mutex<Vec<Option<Master>>>,
@@ -36,8 +39,10 @@ pub struct Local {
 impl Local {
     pub fn new(shards: Vec<LocalShard>, database_id: String, region: u8) -> Self {
         let n = shards.len();
+        let nodes = shards.iter().map(|s| s.nodes.clone()).collect();
         Local {
             shards,
+            nodes: Mutex::new(nodes),
             database_id,
             region,
             masters: Mutex::new(vec![None; n]),
@@ -93,13 +98,39 @@ impl Local {
         Ok(found)
     }
 
+    /// Takes a new shard map: the same slot ranges, other nodes. A known master that is no
+    /// longer listed is forgotten (its subscriptions restart on the master found next).
+    pub fn set_nodes(&self, shards: &[LocalShard]) -> Result<()> {
+        let same_ranges =
+            shards.len() == self.shards.len() && shards.iter().zip(&self.shards).all(|(a, b)| a.range == b.range);
+        if !same_ranges {
+            return Err(Error::LayoutChanged);
+        }
+        let gone: Vec<usize> = {
+            let mut nodes = self.nodes.lock();
+            *nodes = shards.iter().map(|s| s.nodes.clone()).collect();
+            let masters = self.masters.lock();
+            masters
+                .iter()
+                .enumerate()
+                .filter(|(i, m)| m.as_ref().is_some_and(|m| !nodes.get(*i).is_some_and(|n| n.contains(&m.addr))))
+                .map(|(i, _)| i)
+                .collect()
+        };
+        for i in gone {
+            self.forget(i);
+        }
+        Ok(())
+    }
+
     /// Asks every node of shard `i` for its role; the first master answers.
     async fn discover(&self, i: usize) -> Result<Master> {
         let Some(shard) = self.shards.get(i) else {
             return Err(Error::NoMaster { range: SlotRange::ALL, reasons: format!("no local shard {i}") });
         };
+        let nodes = self.nodes.lock().get(i).cloned().unwrap_or_default();
         let mut errors = Vec::new();
-        for addr in &shard.nodes {
+        for addr in &nodes {
             let mut client = self.client(addr)?;
             match client.status(self.status_request(false)).await {
                 Ok(s) => {

@@ -6,7 +6,8 @@ use meridian_proto::peer_server::PeerServer;
 use meridian_syncer::config::{Compression, check_peers, check_shards, parse_peer, parse_shard};
 use meridian_syncer::local::Local;
 use meridian_syncer::serve::PeerService;
-use meridian_syncer::{Syncer, http};
+use meridian_syncer::tls::{PeerTls, TlsFiles};
+use meridian_syncer::{Syncer, http, shard_map_file};
 use tonic::codec::CompressionEncoding;
 
 #[derive(Parser, Debug)]
@@ -25,14 +26,27 @@ struct Cli {
     #[arg(long, default_value = "127.0.0.1:9700")]
     http: String,
     /// A local shard: START-END=host:port[,host:port...] (replication addresses of its nodes).
-    #[arg(long = "shard", required = true)]
+    #[arg(long = "shard", required_unless_present = "shard_map_file", conflicts_with = "shard_map_file")]
     shards: Vec<String>,
+    /// The region's shard map file (datanode syntax, RESP addresses), re-read when it changes.
+    #[arg(long)]
+    shard_map_file: Option<std::path::PathBuf>,
     /// A peer region: REGION=host:port (its syncer's Peer address).
     #[arg(long = "peer")]
     peers: Vec<String>,
     /// Compression this syncer asks its peers for on the streams they send it (they accept all).
     #[arg(long, value_enum, default_value_t = Compression::None)]
     peer_compression: Compression,
+    /// This region's certificate (PEM) for mutual TLS with its peers; with --tls-key and
+    /// --tls-ca. Peers must present a certificate signed by the same CA.
+    #[arg(long, requires_all = ["tls_key", "tls_ca"])]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, requires_all = ["tls_cert", "tls_ca"])]
+    tls_key: Option<std::path::PathBuf>,
+    /// The CA that signs every region's certificate (PEM).
+    #[arg(long, requires_all = ["tls_cert", "tls_key"])]
+    tls_ca: Option<std::path::PathBuf>,
     /// Log as JSON lines instead of human-readable text.
     #[arg(long)]
     log_json: bool,
@@ -41,19 +55,36 @@ struct Cli {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     meridian_datanode::process::init_logging(cli.log_json);
-    let shards = cli.shards.iter().map(|s| parse_shard(s)).collect::<Result<Vec<_>, _>>()?;
-    let shards = check_shards(shards)?;
+    let (shards, map_file) = match &cli.shard_map_file {
+        Some(path) => {
+            let (text, shards) = shard_map_file::load(path)?;
+            (shards, Some((path.clone(), text)))
+        }
+        None => (check_shards(cli.shards.iter().map(|s| parse_shard(s)).collect::<Result<Vec<_>, _>>()?)?, None),
+    };
     let peers = cli.peers.iter().map(|p| parse_peer(p)).collect::<Result<Vec<_>, _>>()?;
     check_peers(cli.region, &peers)?;
+    let tls = match (&cli.tls_cert, &cli.tls_key, &cli.tls_ca) {
+        (Some(cert), Some(key), Some(ca)) => {
+            Some(PeerTls::load(&TlsFiles { cert: cert.clone(), key: key.clone(), ca: ca.clone() })?)
+        }
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let local = Local::new(shards, cli.database_id.clone(), cli.region);
         let syncer = Syncer::new(local, &peers, cli.peer_compression);
+        if let Some(tls) = &tls {
+            let _ = syncer.tls.set(tls.clone());
+        }
         let listener =
             tokio::net::TcpListener::bind(&cli.listen).await.with_context(|| format!("binding {}", cli.listen))?;
         let http_listener =
             tokio::net::TcpListener::bind(&cli.http).await.with_context(|| format!("binding {}", cli.http))?;
-        let tasks = syncer.start(peers);
+        let mut tasks = syncer.start(peers);
+        if let Some((path, text)) = map_file {
+            tasks.push(tokio::spawn(shard_map_file::watch(syncer.clone(), path, text)));
+        }
         let service = PeerServer::new(PeerService::new(syncer.clone()))
             .max_decoding_message_size(64 << 20)
             .send_compressed(CompressionEncoding::Gzip)
@@ -70,7 +101,12 @@ fn main() -> anyhow::Result<()> {
         // Deltas are small and latency is the point: no Nagle delay on peer links.
         let incoming = tonic::transport::server::TcpIncoming::from_listener(listener, true, None)
             .map_err(|e| anyhow::anyhow!("peer listener: {e}"))?;
-        tonic::transport::Server::builder()
+        let mut server = tonic::transport::Server::builder();
+        if let Some(tls) = &tls {
+            server = server.tls_config(tls.server()).map_err(|e| anyhow::anyhow!("TLS: {e}"))?;
+        }
+        server
+            .layer(meridian_datanode::repl::version_header())
             .add_service(service)
             .serve_with_incoming_shutdown(incoming, meridian_datanode::process::shutdown_signal())
             .await?;

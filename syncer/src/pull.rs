@@ -89,13 +89,18 @@ async fn pull_once(syncer: &Arc<Syncer>, peer: &PeerRegion, link: &mut PeerLink)
 
 /// A client to the peer's syncer, compressed as configured.
 async fn connect(syncer: &Syncer, peer: &PeerRegion) -> Result<PeerClient<Channel>> {
-    let endpoint = Endpoint::from_shared(format!("http://{}", peer.addr))
+    let scheme = if syncer.tls.get().is_some() { "https" } else { "http" };
+    let mut endpoint = Endpoint::from_shared(format!("{scheme}://{}", peer.addr))
         .map_err(|e| Error::Connect(e.to_string()))?
         .connect_timeout(Duration::from_secs(3))
         .http2_keep_alive_interval(Duration::from_secs(5))
         .keep_alive_timeout(Duration::from_secs(5))
         .tcp_nodelay(true);
-    let channel = endpoint.connect().await.map_err(|e| Error::Connect(e.to_string()))?;
+    if let Some(tls) = syncer.tls.get() {
+        endpoint = endpoint.tls_config(tls.client(&peer.addr)?).map_err(|e| Error::TlsConfig(e.to_string()))?;
+    }
+    // tonic's transport errors say only "transport error" at the top; the reason is deeper.
+    let channel = endpoint.connect().await.map_err(|e| Error::Connect(crate::error_chain(&e)))?;
     let mut client = PeerClient::new(channel).max_decoding_message_size(64 << 20);
     if let Some(encoding) = syncer.compression.encoding() {
         client = client.accept_compressed(encoding).send_compressed(encoding);

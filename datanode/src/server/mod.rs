@@ -8,6 +8,7 @@ pub mod info;
 pub mod pubsub;
 pub mod routing;
 pub mod session;
+pub mod shard_map_file;
 pub mod topology;
 
 use std::future::Future;

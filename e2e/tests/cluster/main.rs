@@ -347,3 +347,49 @@ fn run(cmd: &mut Command) -> String {
     child.stderr.take().expect("stderr").read_to_string(&mut out).expect("read stderr");
     out
 }
+
+/// `--shard-map-file`: a node takes its role from the map at start (the map names each
+/// shard's master first) and follows a changed map without a restart; a broken map is
+/// ignored.
+#[test]
+fn nodes_follow_their_shard_map_file_without_a_restart() -> TestResult {
+    let dir = std::env::temp_dir().join(format!("meridian-map-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|source| meridian_e2e::Error::Io { port: 0, source })?;
+    let file = dir.join("shard-map");
+    let write = |text: &str| std::fs::write(&file, text).map_err(|source| meridian_e2e::Error::Io { port: 0, source });
+    let (a, b, c) = (
+        meridian_e2e::process::free_port_pair()?,
+        meridian_e2e::process::free_port_pair()?,
+        meridian_e2e::process::free_port_pair()?,
+    );
+    write(&format!("0-16383=127.0.0.1:{a},127.0.0.1:{b}\n"))?;
+    let start = |port: u16| {
+        let args = vec!["--shard-map-file".to_string(), file.display().to_string(), "--active-active".into()];
+        meridian_e2e::start_datanode_at(port, &args)
+    };
+    let _na = start(a)?;
+    let _nb = start(b)?;
+    let mut on_b = RawConn::connect(b)?;
+    let role = on_b.call(&["ROLE"])?;
+    assert!(role.starts_with(&format!("*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:{a}\r\n")), "{role}");
+    let mut on_a = RawConn::connect(a)?;
+    let nodes = |conn: &mut RawConn| -> meridian_e2e::Result<usize> {
+        Ok(payload(&conn.call(&["CLUSTER", "NODES"])?).lines().filter(|l| !l.is_empty()).count())
+    };
+    assert_eq!(nodes(&mut on_a)?, 2);
+    // A third node joins: the map grows, and the running nodes see it.
+    write(&format!("0-16383=127.0.0.1:{a},127.0.0.1:{b},127.0.0.1:{c}\n"))?;
+    let _nc = start(c)?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while nodes(&mut on_a)? != 3 {
+        assert!(Instant::now() < deadline, "node {a} never saw the new map");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(nodes(&mut on_b)?, 3);
+    // A map that does not parse changes nothing.
+    write("0-100=127.0.0.1:1\n")?;
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(nodes(&mut on_a)?, 3);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}

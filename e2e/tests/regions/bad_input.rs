@@ -63,9 +63,21 @@ fn corrupt_truncated_replayed_and_foreign_input_is_refused_or_harmless() {
         let err = client.apply(foreign).await.unwrap_err();
         assert_eq!(err.code(), tonic::Code::FailedPrecondition);
         assert!(err.message().contains("database id mismatch"), "{err:?}");
-        let old = Hello { protocol_version: 0, ..hello.clone() };
+        let old = Hello { protocol_version: 1, min_protocol_version: 1, ..hello.clone() };
         let err = client.subscribe(SubscribeRequest { hello: Some(old), ..Default::default() }).await.unwrap_err();
-        assert!(err.message().contains("incompatible protocol version 0"), "{err:?}");
+        let ours = format!("this node {}-{}", meridian_proto::MIN_PROTOCOL_VERSION, meridian_proto::PROTOCOL_VERSION);
+        assert!(
+            err.message().contains(&format!("no protocol version in common: the caller speaks 1-1, {ours}")),
+            "{err:?}"
+        );
+        // A caller of a newer release that still speaks this one's version is served, and
+        // learns from the response which version that is.
+        let version = meridian_proto::PROTOCOL_VERSION;
+        let newer = Hello { protocol_version: version + 1, min_protocol_version: version, ..hello.clone() };
+        let reply = client.status(meridian_proto::StatusRequest { hello: Some(newer), digest: false }).await.unwrap();
+        let header = reply.metadata().get(meridian_proto::VERSION_HEADER).and_then(|v| v.to_str().ok());
+        assert_eq!(header, Some(version.to_string().as_str()));
+        assert_eq!(meridian_proto::spoken_version(reply.metadata()), version);
 
         // A snapshot stream that stops before its end marker applies nothing.
         let begin = FullSyncBegin::default();
@@ -87,9 +99,22 @@ fn a_peer_of_another_database_or_version_is_refused_with_the_reason() {
         let err = peer.subscribe(request(Hello::new("another-db", 2))).await.unwrap_err();
         assert_eq!(err.code(), tonic::Code::FailedPrecondition);
         assert!(err.message().contains("database id mismatch"), "{err:?}");
-        let old = Hello { protocol_version: 9, ..Hello::new(&regions.database_id, 2) };
-        let err = peer.subscribe(request(old)).await.unwrap_err();
-        assert!(err.message().contains("incompatible protocol version 9"), "{err:?}");
+        let future = Hello { protocol_version: 9, min_protocol_version: 9, ..Hello::new(&regions.database_id, 2) };
+        let err = peer.subscribe(request(future)).await.unwrap_err();
+        let ours = format!("this node {}-{}", meridian_proto::MIN_PROTOCOL_VERSION, meridian_proto::PROTOCOL_VERSION);
+        assert!(
+            err.message().contains(&format!("no protocol version in common: the caller speaks 9-9, {ours}")),
+            "{err:?}"
+        );
+        // Peers of the next release that still speak this one's version are served.
+        let version = meridian_proto::PROTOCOL_VERSION;
+        let newer = Hello {
+            protocol_version: version + 1,
+            min_protocol_version: version,
+            ..Hello::new(&regions.database_id, 2)
+        };
+        let reply = peer.status(meridian_proto::PeerStatusRequest { hello: Some(newer), digest: false }).await.unwrap();
+        assert_eq!(meridian_proto::spoken_version(reply.metadata()), version);
     });
 }
 

@@ -10,6 +10,7 @@ mod failover;
 mod faults;
 mod layouts;
 mod seed;
+mod tls;
 
 use std::time::Duration;
 
