@@ -22,6 +22,7 @@ use std::sync::LazyLock;
 use hashbrown::HashMap;
 
 pub use args::Args;
+pub use server::SessionCmd;
 
 use crate::resp::Reply;
 use crate::shard::Shard;
@@ -68,7 +69,7 @@ pub enum Handler {
     /// A long command, run in bounded steps.
     Stepwise(StepwiseFn),
     /// Needs the connection or the server: run by `server::session`.
-    Session,
+    Session(SessionCmd),
 }
 
 pub struct CommandSpec {
@@ -148,11 +149,29 @@ pub fn unknown_command(args: &[bytes::Bytes]) -> ReplyError {
     ))
 }
 
-/// Runs a data command after checking its arity. Session commands are not handled here.
-pub fn run_data(spec: &CommandSpec, args: Vec<bytes::Bytes>, shard: &mut Shard) -> Reply {
-    if !spec.arity_ok(args.len()) {
-        return ReplyError::wrong_arity(spec.name).into();
+/// A request whose command was found and whose arity was checked: what `run_data` and a
+/// session's dispatch take, so no path runs a command unchecked, or checks it twice (a
+/// transaction's queue holds these, and EXEC runs them as they are).
+#[derive(Clone)]
+pub struct Call {
+    pub spec: &'static CommandSpec,
+    pub args: Vec<bytes::Bytes>,
+}
+
+impl Call {
+    /// Looks the command up and checks its arity: the error is the reply Redis gives.
+    pub fn new(args: Vec<bytes::Bytes>) -> Result<Call, ReplyError> {
+        let Some(spec) = args.first().and_then(|n| lookup(n)) else { return Err(unknown_command(&args)) };
+        if !spec.arity_ok(args.len()) {
+            return Err(ReplyError::wrong_arity(spec.name));
+        }
+        Ok(Call { spec, args })
     }
+}
+
+/// Runs a data command. Session commands are not handled here.
+pub fn run_data(call: Call, shard: &mut Shard) -> Reply {
+    let Call { spec, args } = call;
     match spec.handler {
         Handler::Data(f) => {
             let mut args = Args::new(args);
@@ -179,16 +198,16 @@ pub fn run_data(spec: &CommandSpec, args: Vec<bytes::Bytes>, shard: &mut Shard) 
                 Err(e) => e.into(),
             }
         }
-        Handler::Session => Reply::error(format!("ERR '{}' cannot run here", spec.name)),
+        Handler::Session(_) => Reply::error(format!("ERR '{}' cannot run here", spec.name)),
     }
 }
 
 /// Runs one request against a shard: lookup, arity, data or blocking handler. Session
 /// commands get an error here; the server runs those itself.
 pub fn execute(shard: &mut Shard, args: Vec<bytes::Bytes>) -> Outcome {
-    let reply = match args.first().and_then(|n| lookup(n)) {
-        Some(spec) => run_data(spec, args, shard),
-        None => unknown_command(&args).into(),
+    let reply = match Call::new(args) {
+        Ok(call) => run_data(call, shard),
+        Err(e) => e.into(),
     };
     Outcome { reply, delta: shard.take_delta() }
 }
@@ -198,9 +217,9 @@ pub fn execute(shard: &mut Shard, args: Vec<bytes::Bytes>) -> Outcome {
 pub fn execute_all(shard: &mut Shard, requests: Vec<Vec<bytes::Bytes>>) -> Outcome {
     let replies = requests
         .into_iter()
-        .map(|args| match args.first().and_then(|n| lookup(n)) {
-            Some(spec) => run_data(spec, args, shard),
-            None => unknown_command(&args).into(),
+        .map(|args| match Call::new(args) {
+            Ok(call) => run_data(call, shard),
+            Err(e) => e.into(),
         })
         .collect();
     Outcome { reply: Reply::Array(replies), delta: shard.take_delta() }
@@ -227,8 +246,10 @@ pub mod testing {
     /// taken with the others' once the transaction is done.
     pub fn run_in_transaction(shard: &mut Shard, words: &[&str]) -> Reply {
         let args: Vec<bytes::Bytes> = words.iter().map(|w| bytes::Bytes::copy_from_slice(w.as_bytes())).collect();
-        let spec = super::lookup(&args[0]).expect("a known command");
-        super::run_data(spec, args, shard)
+        match super::Call::new(args) {
+            Ok(call) => super::run_data(call, shard),
+            Err(e) => e.into(),
+        }
     }
 
     /// Runs a request and returns its reply and delta.

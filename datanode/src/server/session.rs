@@ -2,6 +2,7 @@
 //! writes the replies, and handles the stateful parts of the protocol (MULTI, pub/sub,
 //! blocking pops, HELLO/AUTH, CLIENT KILL).
 
+mod client;
 mod cluster;
 mod commands;
 mod replication;
@@ -23,7 +24,7 @@ use tokio::sync::{broadcast, mpsc};
 use super::clients::ClientHandle;
 use super::pubsub::MAILBOX;
 use super::{Server, now_ms};
-use crate::cmd::{self, Args, Blocked, Handler, ReplyError};
+use crate::cmd::{self, Args, Blocked, Call, Handler, SessionCmd as S};
 use crate::resp::Reply;
 use crate::resp::frame::{self, Request};
 use crate::shard::Shard;
@@ -33,10 +34,23 @@ use crate::shard::Shard;
 const FLUSH_AT: usize = 64 * 1024;
 /// Read buffer growth step.
 const READ_CHUNK: usize = 16 * 1024;
+/// Redis's `client-query-buffer-limit` default: what a blocked client may pipeline before
+/// the session stops reading it until its command is done.
+const QUERY_BUFFER_LIMIT: usize = 1 << 30;
 
 /// Tells a client over `maxclients` why, then hangs up.
 pub async fn refuse(mut socket: TcpStream) {
     let _ = socket.write_all(b"-ERR max number of clients reached\r\n").await;
+}
+
+/// A blocking command waiting for a write to one of its keys.
+struct Wait {
+    args: Vec<Bytes>,
+    f: cmd::BlockFn,
+    keys: Vec<Bytes>,
+    timeout_ms: u64,
+    /// The reply if the timeout passes first.
+    on_timeout: Reply,
 }
 
 /// What the session loop must do after a batch.
@@ -44,13 +58,7 @@ enum Flow {
     Next,
     Close,
     /// A blocking command found nothing: wait, then retry it.
-    Block {
-        args: Vec<Bytes>,
-        f: cmd::BlockFn,
-        keys: Vec<Bytes>,
-        timeout_ms: u64,
-        on_timeout: Reply,
-    },
+    Block(Wait),
     /// A long command: run its steps, letting other clients in between.
     Stepwise(Box<dyn cmd::Stepwise>),
 }
@@ -61,7 +69,8 @@ pub struct Session {
     id: u64,
     resp3: bool,
     authed: bool,
-    multi: Option<Vec<Vec<Bytes>>>,
+    /// A transaction's queue: checked calls, run as they are at EXEC.
+    multi: Option<Vec<Call>>,
     multi_failed: bool,
     watches: Vec<(Bytes, u64)>,
     subs: BTreeSet<Bytes>,
@@ -184,9 +193,9 @@ impl Session {
                         self.flush(socket).await?;
                         return Ok(false);
                     }
-                    Flow::Block { args, f, keys, timeout_ms, on_timeout } => {
+                    Flow::Block(wait) => {
                         self.flush(socket).await?;
-                        if !self.block(socket, input, args, f, keys, timeout_ms, on_timeout).await? {
+                        if !self.block(socket, input, wait).await? {
                             return Ok(false);
                         }
                     }
@@ -259,28 +268,31 @@ impl Session {
         if &req[0][..] == tests::PANIC {
             panic!("a test asked this session to panic");
         }
-        let Some(spec) = cmd::lookup(&req[0]) else {
-            self.fail_in_multi();
-            self.reply(cmd::unknown_command(&req).into());
-            return Flow::Next;
+        let call = match Call::new(req) {
+            Ok(call) => call,
+            Err(e) => {
+                self.fail_in_multi();
+                self.reply(e.into());
+                return Flow::Next;
+            }
         };
-        if !spec.arity_ok(req.len()) {
-            self.fail_in_multi();
-            self.reply(ReplyError::wrong_arity(spec.name).into());
-            return Flow::Next;
-        }
-        if !self.authed && !matches!(spec.name, "auth" | "hello" | "quit" | "reset") {
+        let spec = call.spec;
+        let session = match spec.handler {
+            Handler::Session(c) => Some(c),
+            _ => None,
+        };
+        if !self.authed && !matches!(session, Some(S::Auth | S::Hello | S::Quit | S::Reset)) {
             self.reply(Reply::error("NOAUTH Authentication required."));
             return Flow::Next;
         }
-        if self.redirected(spec, &req, shard) {
+        if self.redirected(spec, &call.args, shard) {
             return Flow::Next;
         }
         if !self.resp3
             && self.subscribed()
             && !matches!(
-                spec.name,
-                "subscribe" | "unsubscribe" | "psubscribe" | "punsubscribe" | "ping" | "quit" | "reset"
+                session,
+                Some(S::Subscribe | S::Unsubscribe | S::Psubscribe | S::Punsubscribe | S::Ping | S::Quit | S::Reset)
             )
         {
             self.reply(Reply::error(format!(
@@ -295,42 +307,39 @@ impl Session {
             return Flow::Next;
         }
         if let Some(queue) = &mut self.multi {
-            if !matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset") {
-                queue.push(req);
+            if !matches!(session, Some(S::Exec | S::Discard | S::Multi | S::Watch | S::Quit | S::Reset)) {
+                queue.push(call);
                 self.reply(Reply::status("QUEUED"));
                 return Flow::Next;
             }
         }
         match spec.handler {
             Handler::Data(_) => {
-                let r = cmd::run_data(spec, req, shard);
+                let r = cmd::run_data(call, shard);
                 self.reply(r);
                 Flow::Next
             }
-            Handler::Blocking(f) => {
-                let mut args = Args::new(req.clone());
-                match f(&mut args, shard) {
-                    Ok(Blocked::Reply(r)) => {
-                        self.reply(r);
-                        Flow::Next
-                    }
-                    Ok(Blocked::Wait { keys, timeout_ms, on_timeout }) => {
-                        Flow::Block { args: req, f, keys, timeout_ms, on_timeout }
-                    }
-                    Err(e) => {
-                        self.reply(e.into());
-                        Flow::Next
-                    }
+            Handler::Blocking(f) => match f(&mut Args::new(call.args.clone()), shard) {
+                Ok(Blocked::Reply(r)) => {
+                    self.reply(r);
+                    Flow::Next
                 }
-            }
-            Handler::Stepwise(start) => match start(&mut Args::new(req)) {
+                Ok(Blocked::Wait { keys, timeout_ms, on_timeout }) => {
+                    Flow::Block(Wait { args: call.args, f, keys, timeout_ms, on_timeout })
+                }
+                Err(e) => {
+                    self.reply(e.into());
+                    Flow::Next
+                }
+            },
+            Handler::Stepwise(start) => match start(&mut Args::new(call.args)) {
                 Ok(cmd) => Flow::Stepwise(cmd),
                 Err(e) => {
                     self.reply(e.into());
                     Flow::Next
                 }
             },
-            Handler::Session => self.session_command(spec.name, req, shard),
+            Handler::Session(c) => self.session_command(c, call.args, shard),
         }
     }
 
@@ -367,48 +376,74 @@ impl Session {
 
     /// Waits for a key of a blocked command to be written, retrying the command each time;
     /// replies `on_timeout` when the timeout passes. Returns false if the client left.
-    #[allow(clippy::too_many_arguments)]
     async fn block<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
         socket: &mut S,
         input: &mut BytesMut,
-        args: Vec<Bytes>,
-        f: cmd::BlockFn,
-        keys: Vec<Bytes>,
-        timeout_ms: u64,
-        on_timeout: Reply,
+        wait: Wait,
     ) -> io::Result<bool> {
-        let node = self.server.node.clone();
-        {
-            let mut shard = node.shard.lock();
-            for k in &keys {
-                shard.block_on(k, self.id);
+        self.enter_queues(&wait.keys);
+        let result = self.wait_for_keys(socket, input, &wait).await;
+        self.leave_queues();
+        match result? {
+            Some(r) => {
+                self.reply(r);
+                self.flush(socket).await?;
+                Ok(true)
             }
+            None => Ok(false),
         }
-        self.blocked_on.clone_from(&keys);
+    }
+
+    /// Puts this client in line for each of `keys`.
+    fn enter_queues(&mut self, keys: &[Bytes]) {
+        let node = self.server.node.clone();
+        let mut shard = node.shard.lock();
+        for k in keys {
+            shard.block_on(k, self.id);
+        }
+        drop(shard);
+        self.blocked_on = keys.to_vec();
         self.handle.info.lock().blocked = true;
-        let deadline = (timeout_ms > 0).then(|| tokio::time::Instant::now() + Duration::from_millis(timeout_ms));
-        let result = loop {
+    }
+
+    /// One try of the blocked command, if this client is first in line for its keys: its
+    /// reply when it no longer has to wait.
+    fn attempt(&self, wait: &Wait) -> Option<Reply> {
+        let node = &self.server.node;
+        let mut shard = node.shard.lock();
+        // Clients ahead in line are served first, as Redis does.
+        if !shard.first_in_line(&wait.keys, self.id) {
+            return None;
+        }
+        shard.set_now(now_ms());
+        let r = (wait.f)(&mut Args::new(wait.args.clone()), &mut shard);
+        let deltas = shard.take_delta().into_iter().collect();
+        node.ship(&mut shard, deltas);
+        match r {
+            Ok(Blocked::Reply(r)) => Some(r),
+            Err(e) => Some(e.into()),
+            Ok(Blocked::Wait { .. }) => None,
+        }
+    }
+
+    /// Retries at every wake-up until the command answers or the timeout passes (`Some`
+    /// reply), or the client leaves or is killed (`None`).
+    async fn wait_for_keys<S: AsyncRead + Unpin>(
+        &mut self,
+        socket: &mut S,
+        input: &mut BytesMut,
+        wait: &Wait,
+    ) -> io::Result<Option<Reply>> {
+        let node = self.server.node.clone();
+        let deadline =
+            (wait.timeout_ms > 0).then(|| tokio::time::Instant::now() + Duration::from_millis(wait.timeout_ms));
+        loop {
             let notified = node.wake.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let attempt = {
-                let mut shard = node.shard.lock();
-                // Clients ahead in line are served first, as Redis does.
-                if shard.first_in_line(&keys, self.id) {
-                    shard.set_now(now_ms());
-                    let r = f(&mut Args::new(args.clone()), &mut shard);
-                    let deltas = shard.take_delta().into_iter().collect();
-                    node.ship(&mut shard, deltas);
-                    Some(r)
-                } else {
-                    None
-                }
-            };
-            match attempt {
-                Some(Ok(Blocked::Reply(r))) => break Some(r),
-                Some(Err(e)) => break Some(e.into()),
-                Some(Ok(Blocked::Wait { .. })) | None => {}
+            if let Some(reply) = self.attempt(wait) {
+                return Ok(Some(reply));
             }
             let sleep = async {
                 match deadline {
@@ -416,29 +451,26 @@ impl Session {
                     None => std::future::pending().await,
                 }
             };
+            // What a blocked client pipelines is kept for later, up to Redis's query buffer
+            // limit; past it, reading waits until the command is done.
+            let room = input.len() < QUERY_BUFFER_LIMIT;
             tokio::select! {
                 _ = &mut notified => {}
                 // On a real timeout Redis answers every blocking command with a null array
                 // (`*-1`), even BLMOVE, whose non-blocking answer inside MULTI is `$-1`.
-                _ = sleep => break Some(if on_timeout == Reply::Nil { Reply::NilArray } else { on_timeout.clone() }),
-                _ = self.handle.kill.notified() => break None,
-                read = socket.read_buf(input) => {
+                _ = sleep => {
+                    let r = if wait.on_timeout == Reply::Nil { Reply::NilArray } else { wait.on_timeout.clone() };
+                    return Ok(Some(r));
+                }
+                _ = self.handle.kill.notified() => return Ok(None),
+                read = socket.read_buf(input), if room => {
                     // The client may pipeline more requests while blocked (they run after),
                     // or hang up.
                     if read? == 0 {
-                        break None;
+                        return Ok(None);
                     }
                 }
             }
-        };
-        self.leave_queues();
-        match result {
-            Some(r) => {
-                self.reply(r);
-                self.flush(socket).await?;
-                Ok(true)
-            }
-            None => Ok(false),
         }
     }
 
