@@ -9,13 +9,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use meridian_datanode::keyspace::slot::SlotRange;
 use meridian_datanode::node::clock::{now_ms, now_us};
 use meridian_datanode::repl::backoff::Backoff;
-use meridian_proto::PeerEvent;
 use meridian_proto::peer_client::PeerClient;
 use meridian_proto::sync_event::Event;
+use meridian_proto::{NodeStatus, PeerEvent};
 use tokio_stream::StreamExt;
 use tonic::Streaming;
 use tonic::transport::{Channel, Endpoint};
@@ -58,7 +57,7 @@ pub async fn run(syncer: Arc<Syncer>, peer: PeerRegion) {
 async fn pull_once(syncer: &Arc<Syncer>, peer: &PeerRegion, link: &mut PeerLink) -> Result<()> {
     let mut generation = syncer.local.generation();
     generation.borrow_and_update();
-    let applied = local_contexts(syncer, |s| s.applied).await?.into_iter().map(|(_, c)| c).collect();
+    let applied = local_statuses(syncer, false).await?.into_iter().map(|(_, s)| s.applied).collect();
     let request = link.subscribe(applied);
     let mut client = connect(syncer, peer).await?;
     let mut events = client.subscribe(request).await.map_err(|e| Error::Peer(e.message().to_string()))?.into_inner();
@@ -108,20 +107,18 @@ async fn connect(syncer: &Syncer, peer: &PeerRegion) -> Result<PeerClient<Channe
     Ok(client)
 }
 
-/// Each local master's range and one of its contexts (`pick` chooses which), by Status.
-async fn local_contexts(
-    syncer: &Syncer,
-    pick: impl Fn(meridian_proto::NodeStatus) -> Bytes,
-) -> Result<Vec<(SlotRange, Bytes)>> {
+/// Each local master's range and Status. A master that does not answer is forgotten (the
+/// next call finds the shard's master again).
+pub async fn local_statuses(syncer: &Syncer, digest: bool) -> Result<Vec<(SlotRange, NodeStatus)>> {
     let local = &syncer.local;
     let mut out = Vec::with_capacity(local.shards.len());
     for (i, shard) in local.shards.iter().enumerate() {
         let mut master = local.master(i).await?;
-        let status = master.client.status(local.status_request(false)).await.map_err(|e| {
+        let status = master.client.status(local.status_request(digest)).await.map_err(|e| {
             local.forget(i);
             Error::local(&master.addr, &e)
         })?;
-        out.push((shard.range, pick(status.into_inner())));
+        out.push((shard.range, status.into_inner()));
     }
     Ok(out)
 }
@@ -216,16 +213,11 @@ fn report(syncer: &Syncer, link: &PeerLink, received: &Received, applied: u64) {
 async fn check_gaps(syncer: &Syncer, client: &mut PeerClient<Channel>, link: &mut PeerLink) -> Result<()> {
     let request = meridian_proto::PeerStatusRequest { hello: Some(syncer.local.hello()), digest: false };
     let theirs = client.status(request).await.map_err(|e| Error::Peer(e.message().to_string()))?.into_inner();
-    let local = &syncer.local;
-    let mut mine = Vec::with_capacity(local.shards.len());
-    for (i, shard) in local.shards.iter().enumerate() {
-        let mut master = local.master(i).await?;
-        let status = master.client.status(local.status_request(false)).await.map_err(|e| {
-            local.forget(i);
-            Error::local(&master.addr, &e)
-        })?;
-        mine.extend(LocalSeen::from_status(shard.range, &status.into_inner()));
-    }
+    let mine: Vec<LocalSeen> = local_statuses(syncer, false)
+        .await?
+        .iter()
+        .filter_map(|(range, status)| LocalSeen::from_status(*range, status))
+        .collect();
     link.check_gaps(&theirs, &mine)
 }
 

@@ -68,13 +68,10 @@ impl Peer for PeerService {
             return Err(Status::failed_precondition(why));
         }
         let want_digest = request.get_ref().digest;
-        let local = &self.syncer.local;
-        let mut statuses = Vec::new();
-        for (i, shard) in local.shards.iter().enumerate() {
-            let mut m = local.master(i).await.map_err(|e| Status::unavailable(e.to_string()))?;
-            statuses.push((shard.range, m.client.status(local.status_request(want_digest)).await?.into_inner()));
-        }
-        Ok(Response::new(forward::status_reply(local.region, &statuses)))
+        let statuses = crate::pull::local_statuses(&self.syncer, want_digest)
+            .await
+            .map_err(|e| Status::unavailable(e.to_string()))?;
+        Ok(Response::new(forward::status_reply(self.syncer.local.region, &statuses)))
     }
 }
 
