@@ -5,6 +5,7 @@
 pub mod cmd;
 pub mod crdt;
 pub mod keyspace;
+pub mod node;
 pub mod process;
 pub mod repl;
 pub mod resp;

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use meridian_datanode::crdt::ActorId;
+use meridian_datanode::node::replication::NodeSettings;
 use meridian_datanode::repl::role;
 use meridian_datanode::repl::service::ReplicationService;
-use meridian_datanode::repl::state::NodeSettings;
 use meridian_datanode::server::topology::{NodeAddr, Topology};
 use meridian_datanode::server::{self, config::Config, shard_map_file};
 use meridian_datanode::shard::{Identity, Shard};
@@ -188,8 +188,8 @@ fn main() -> anyhow::Result<()> {
             let (host, port) = master.split_once(' ').context("--replicaof wants \"host port\"")?;
             let port: u16 = port.trim().parse().context("--replicaof: bad port")?;
             let repl = port.checked_add(10000).context("--replicaof: port + 10000 is not a port")?;
-            let mut shard = server.shard.lock();
-            role::become_replica(&server, &mut shard, format!("{host}:{repl}"), host.to_string(), port);
+            let mut shard = server.node.shard.lock();
+            role::become_replica(&server.node, &mut shard, format!("{host}:{repl}"), host.to_string(), port);
         }
         tracing::info!(%addr, %repl_addr, region = cli.region, %actor, "meridian-datanode ready to accept connections");
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -223,7 +223,7 @@ async fn serve_replication(
             return;
         }
     };
-    let service = ReplicationServer::new(ReplicationService::new(server))
+    let service = ReplicationServer::new(ReplicationService::new(server.node.clone()))
         .max_decoding_message_size(meridian_datanode::repl::MAX_MESSAGE)
         .accept_compressed(CompressionEncoding::Gzip)
         .accept_compressed(CompressionEncoding::Zstd)

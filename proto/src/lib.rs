@@ -3,10 +3,16 @@
 /// The highest protocol version this build speaks. A release that changes the wire format
 /// bumps it and keeps speaking the versions down to `MIN_PROTOCOL_VERSION`, so that nodes of
 /// two releases work together during a rolling upgrade.
-pub const PROTOCOL_VERSION: u32 = 2;
+/// Version 3: payloads in the datanode's format 2 (causal contexts carry counter ranges,
+/// deltas split by slot say so, snapshots carry range claims).
+pub const PROTOCOL_VERSION: u32 = 3;
 
-/// The lowest protocol version this build still speaks.
-pub const MIN_PROTOCOL_VERSION: u32 = 2;
+/// The lowest protocol version this build still speaks. Version 2's payloads cannot be read
+/// as format 2 (nor the other way round), so a node speaks 3 only.
+pub const MIN_PROTOCOL_VERSION: u32 = 3;
+
+/// Region ids (ARCHITECTURE.md: a small integer from the manifest, 1-31).
+pub const REGIONS: std::ops::RangeInclusive<u32> = 1..=31;
 
 /// The response header in which a node or syncer names the highest version it speaks.
 pub const VERSION_HEADER: &str = "meridian-protocol-version";
@@ -48,12 +54,22 @@ impl Hello {
         if h.database_id != database_id {
             return Err(format!("database id mismatch: caller is {:?}, this node is {database_id:?}", h.database_id));
         }
+        // Region 0 is a caller of no region (the operator, local mode, a tool): it may ask
+        // Status or set roles; whoever takes data from it checks `region_id` itself.
+        if h.region != 0 && !REGIONS.contains(&h.region) {
+            return Err(format!("bad region {} (regions are 1-31)", h.region));
+        }
         Ok(spoken)
     }
 
     /// Why a caller saying this hello must be refused by a node of `database_id`, if it must.
     pub fn refusal(hello: Option<&Hello>, database_id: &str) -> Option<String> {
         Hello::negotiate(hello, database_id).err()
+    }
+
+    /// The caller's region, once `refusal` has accepted the hello (0 before).
+    pub fn region_id(&self) -> u8 {
+        u8::try_from(self.region).ok().filter(|r| REGIONS.contains(&u32::from(*r))).unwrap_or(0)
     }
 }
 
@@ -98,6 +114,14 @@ mod tests {
         assert!(Hello::refusal(Some(&upside_down), "db1").is_some());
         assert!(Hello::refusal(Some(&ok), "db2").is_some_and(|e| e.contains("database id mismatch")));
         assert!(Hello::refusal(None, "db1").is_some());
+        for region in [32, 256 + 1] {
+            let bad = Hello { region, ..ok.clone() };
+            assert_eq!(Hello::refusal(Some(&bad), "db1"), Some(format!("bad region {region} (regions are 1-31)")));
+            assert_eq!(bad.region_id(), 0);
+        }
+        let operator = Hello::new("db1", 0);
+        assert_eq!((Hello::refusal(Some(&operator), "db1"), operator.region_id()), (None, 0));
+        assert_eq!(ok.region_id(), 1);
     }
 
     #[test]

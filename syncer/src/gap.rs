@@ -1,11 +1,53 @@
-//! Anti-entropy: dots a peer's shard has seen that ours lacks, although the stream from it is
-//! caught up, will never come by stream (their deltas are gone from every backlog and only a
-//! snapshot holds them). When the same gap is still there at the next check, the syncer
-//! subscribes again asking that range in full.
+//! Anti-entropy: dots a peer has seen that we lack, although the stream from it is caught up,
+//! will never come by stream (their deltas are gone from every backlog and only a snapshot
+//! holds them). When the same gap is still there at the next check, the syncer subscribes
+//! again asking the gapped ranges in full.
+//!
+//! Where a peer shard's slots are exactly a local shard's, the two contexts speak for the
+//! same keys and are compared directly. Where the layouts differ, each local shard is
+//! compared with each peer shard it overlaps, counting as seen its context and its range
+//! claims that cover the overlap (a full sync of that overlap leaves such a claim): a claim
+//! for other slots proves nothing about the keys of these (it once hid a removal that only a
+//! snapshot carried). Pure.
 
 use meridian_datanode::crdt::CausalContext;
+use meridian_datanode::keyspace::claims::RangeClaims;
 use meridian_datanode::keyspace::slot::SlotRange;
+use meridian_datanode::node::codec::{decode_claims, decode_context};
 use meridian_datanode::repl::protocol::lacks;
+use meridian_proto::NodeStatus;
+
+use crate::route::intersect;
+
+/// What a local master has seen, by its Status: its context and its range claims.
+#[derive(Debug, Clone)]
+pub struct LocalSeen {
+    pub range: SlotRange,
+    pub ctx: CausalContext,
+    pub claims: RangeClaims,
+}
+
+impl LocalSeen {
+    /// None when the Status does not decode.
+    pub fn from_status(range: SlotRange, status: &NodeStatus) -> Option<LocalSeen> {
+        Some(LocalSeen {
+            range,
+            ctx: decode_context(&status.context).ok()?,
+            claims: decode_claims(&status.claims).ok()?,
+        })
+    }
+
+    /// What it has seen for the keys of `overlap`.
+    fn seen_for(&self, overlap: SlotRange) -> CausalContext {
+        let mut seen = self.ctx.clone();
+        for (range, ctx) in self.claims.iter() {
+            if range.start <= overlap.start && overlap.end <= range.end {
+                seen.merge(ctx);
+            }
+        }
+        seen
+    }
+}
 
 /// What the last check saw of the peer: its shards' ranges and contexts.
 #[derive(Default)]
@@ -14,21 +56,20 @@ pub struct GapCheck {
 }
 
 impl GapCheck {
-    /// Records the peer's contexts now, and returns the local ranges (of `local`, by exact
-    /// match of the peer's ranges) that still lack what the peer had at the previous check.
-    pub fn check(
-        &mut self,
-        peer: Vec<(SlotRange, CausalContext)>,
-        local: &[(SlotRange, CausalContext)],
-    ) -> Vec<SlotRange> {
-        let gaps = self
-            .previous
-            .iter()
-            .filter_map(|(range, theirs)| {
-                let (_, mine) = local.iter().find(|(r, _)| r == range)?;
-                lacks(mine, theirs).then_some(*range)
-            })
-            .collect();
+    /// Records the peer's contexts now, and returns the local ranges that still lack what
+    /// the peer had at the previous check.
+    pub fn check(&mut self, peer: Vec<(SlotRange, CausalContext)>, local: &[LocalSeen]) -> Vec<SlotRange> {
+        let mut gaps: Vec<SlotRange> = Vec::new();
+        for (range, theirs) in &self.previous {
+            for mine in local {
+                let Some(overlap) = intersect(mine.range, *range) else { continue };
+                if lacks(&mine.seen_for(overlap), theirs) {
+                    gaps.push(mine.range);
+                }
+            }
+        }
+        gaps.sort_by_key(|r| r.start);
+        gaps.dedup();
         self.previous = peer;
         gaps
     }
@@ -39,23 +80,51 @@ mod tests {
     use super::*;
     use meridian_datanode::crdt::{ActorId, Dot};
 
-    fn ctx(counters: &[u64]) -> CausalContext {
+    fn ctx(actor: u64, counters: &[u64]) -> CausalContext {
         let mut c = CausalContext::new();
         for n in counters {
-            c.insert(Dot::new(ActorId(1), *n));
+            c.insert(Dot::new(ActorId(actor), *n));
         }
         c
     }
+
+    fn local(range: SlotRange, c: CausalContext) -> LocalSeen {
+        LocalSeen { range, ctx: c, claims: RangeClaims::default() }
+    }
+
+    const LOW: SlotRange = SlotRange { start: 0, end: 8191 };
+    const HIGH: SlotRange = SlotRange { start: 8192, end: 16383 };
 
     #[test]
     fn only_a_gap_that_outlives_a_check_counts() {
         let all = SlotRange::ALL;
         let mut g = GapCheck::default();
         // The peer is ahead (ordinary lag): nothing yet.
-        assert!(g.check(vec![(all, ctx(&[1, 2, 3]))], &[(all, ctx(&[1]))]).is_empty());
+        assert!(g.check(vec![(all, ctx(1, &[1, 2, 3]))], &[local(all, ctx(1, &[1]))]).is_empty());
         // The stream brought 2 and 3 since: no gap, although the peer moved on again.
-        assert!(g.check(vec![(all, ctx(&[1, 2, 3, 4]))], &[(all, ctx(&[1, 2, 3]))]).is_empty());
+        assert!(g.check(vec![(all, ctx(1, &[1, 2, 3, 4]))], &[local(all, ctx(1, &[1, 2, 3]))]).is_empty());
         // 4 never came.
-        assert_eq!(g.check(vec![(all, ctx(&[1, 2, 3, 4]))], &[(all, ctx(&[1, 2, 3, 5]))]), vec![all]);
+        assert_eq!(g.check(vec![(all, ctx(1, &[1, 2, 3, 4]))], &[local(all, ctx(1, &[1, 2, 3, 5]))]), vec![all]);
+    }
+
+    /// Layouts that differ: each local shard against each peer shard it overlaps, with the
+    /// claims that cover the overlap, and only those.
+    #[test]
+    fn different_layouts_compare_each_overlap() {
+        let peer = || vec![(LOW, ctx(1, &[1, 2])), (HIGH, ctx(2, &[1]))];
+        let mut g = GapCheck::default();
+        assert!(g.check(peer(), &[]).is_empty());
+        let one = SlotRange { start: 0, end: 100 };
+        let rest = SlotRange { start: 101, end: 16383 };
+        // The small shard saw what the low peer shard saw; the big one saw it as a claim for
+        // the part of LOW it holds, but nothing covers its overlap with HIGH.
+        let mut claims = RangeClaims::default();
+        claims.add(SlotRange { start: 101, end: 8191 }, &ctx(1, &[1, 2]));
+        claims.add(SlotRange { start: 9000, end: 9100 }, &ctx(2, &[1]));
+        let mine = [local(one, ctx(1, &[1, 2])), LocalSeen { range: rest, ctx: CausalContext::new(), claims }];
+        assert_eq!(g.check(peer(), &mine), vec![rest], "a claim for 9000-9100 says nothing of 8192-16383");
+        let mut covered = mine.clone();
+        covered[1].claims.add(SlotRange { start: 8192, end: 16383 }, &ctx(2, &[1]));
+        assert!(g.check(peer(), &covered).is_empty());
     }
 }

@@ -1,11 +1,16 @@
 //! Meridian's syncer: one per region. It serves this region's deltas to the other regions'
-//! syncers (`serve`), pulls theirs and applies them to the local masters (`pull`), routing
-//! by slot (`route`), and reports per-peer sync state (`status`, `http`).
+//! syncers (`serve`, deciding with `forward`), pulls theirs and applies them to the local
+//! masters (`pull`, deciding with `link`), routing by slot (`route`), repairs gaps
+//! (`gap`), and reports per-peer sync state (`status`, `http`). The deciding modules are
+//! sans-I/O: the simulation in `tests/simulation` runs them over its own network.
 
 pub mod config;
+pub mod error;
+pub mod forward;
 pub mod gap;
 pub mod http;
 pub mod lag;
+pub mod link;
 pub mod local;
 pub mod pull;
 pub mod route;
@@ -13,6 +18,8 @@ pub mod serve;
 pub mod shard_map_file;
 pub mod status;
 pub mod tls;
+
+pub use error::{Error, Result};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,8 +32,6 @@ pub struct Syncer {
     pub local: Local,
     pub peers: Peers,
     pub lag: lag::Lag,
-    /// Per peer region, the local ranges to ask in full at the next subscription.
-    pub full_next: parking_lot::Mutex<std::collections::HashMap<u8, Vec<meridian_datanode::keyspace::slot::SlotRange>>>,
     /// What this syncer asks its peers to compress their streams with.
     pub compression: Compression,
     /// Mutual TLS on the links it dials, when the region has it.
@@ -39,7 +44,6 @@ impl Syncer {
             local,
             peers: Peers::default(),
             lag: lag::Lag::default(),
-            full_next: Default::default(),
             compression,
             tls: std::sync::OnceLock::new(),
         };

@@ -11,6 +11,7 @@ use parking_lot::Mutex;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::config::LocalShard;
+use crate::error::{Error, Result};
 
 /// The master of one shard, as last found.
 #[derive(Clone, Debug)]
@@ -69,13 +70,13 @@ impl Local {
     }
 
     /// A client to the node at `addr` (connections are made lazily and reused).
-    pub fn client(&self, addr: &str) -> Result<ReplicationClient<Channel>, String> {
+    pub fn client(&self, addr: &str) -> Result<ReplicationClient<Channel>> {
         let mut channels = self.channels.lock();
         if let Some(c) = channels.get(addr) {
             return Ok(c.clone());
         }
         let endpoint = Endpoint::from_shared(format!("http://{addr}"))
-            .map_err(|e| format!("bad node address {addr}: {e}"))?
+            .map_err(|e| Error::NodeAddress { addr: addr.to_string(), reason: e.to_string() })?
             .connect_timeout(std::time::Duration::from_secs(2))
             .tcp_nodelay(true);
         // In-region links are short and busy: compression would cost the master CPU per delta
@@ -86,7 +87,7 @@ impl Local {
     }
 
     /// The current master of shard `i`, asking the nodes if it is not known.
-    pub async fn master(&self, i: usize) -> Result<Master, String> {
+    pub async fn master(&self, i: usize) -> Result<Master> {
         if let Some(m) = self.masters.lock().get(i).cloned().flatten() {
             return Ok(m);
         }
@@ -99,11 +100,11 @@ impl Local {
 
     /// Takes a new shard map: the same slot ranges, other nodes. A known master that is no
     /// longer listed is forgotten (its subscriptions restart on the master found next).
-    pub fn set_nodes(&self, shards: &[LocalShard]) -> Result<(), String> {
+    pub fn set_nodes(&self, shards: &[LocalShard]) -> Result<()> {
         let same_ranges =
             shards.len() == self.shards.len() && shards.iter().zip(&self.shards).all(|(a, b)| a.range == b.range);
         if !same_ranges {
-            return Err("the shard map changed its slot ranges: restart the syncer to follow a new layout".into());
+            return Err(Error::LayoutChanged);
         }
         let gone: Vec<usize> = {
             let mut nodes = self.nodes.lock();
@@ -123,8 +124,10 @@ impl Local {
     }
 
     /// Asks every node of shard `i` for its role; the first master answers.
-    async fn discover(&self, i: usize) -> Result<Master, String> {
-        let shard = self.shards.get(i).ok_or("no such shard")?;
+    async fn discover(&self, i: usize) -> Result<Master> {
+        let Some(shard) = self.shards.get(i) else {
+            return Err(Error::NoMaster { range: SlotRange::ALL, reasons: format!("no local shard {i}") });
+        };
         let nodes = self.nodes.lock().get(i).cloned().unwrap_or_default();
         let mut errors = Vec::new();
         for addr in &nodes {
@@ -140,7 +143,7 @@ impl Local {
                 Err(e) => errors.push(format!("{addr}: {}", e.message())),
             }
         }
-        Err(format!("no master found for slots {}-{} ({})", shard.range.start, shard.range.end, errors.join("; ")))
+        Err(Error::NoMaster { range: shard.range, reasons: errors.join("; ") })
     }
 
     /// Forgets what is known of shard `i`'s master (after an error talking to it).

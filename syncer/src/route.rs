@@ -1,40 +1,96 @@
-//! Routing by slot: a peer's delta or snapshot chunk, split into the parts for each local
-//! shard, so two regions may have different shard counts. Pure.
+//! Routing by slot: a peer's delta or full sync, split into the parts for each local shard,
+//! so two regions may have different shard counts. Pure.
 
 use bytes::Bytes;
 use meridian_datanode::keyspace::delta::Delta;
 use meridian_datanode::keyspace::entry::Entry;
 use meridian_datanode::keyspace::slot::{SlotRange, slot_of};
+use meridian_datanode::node::codec::{crc, decode_delta, decode_entries, encode_delta, encode_entries};
+use meridian_datanode::repl::fullsync::FullSync;
+use meridian_datanode::repl::stream::{CHUNK_ENTRIES, wire_ranges};
+use meridian_proto::{Frame, FullSyncBegin};
+
+use crate::error::Result;
+
+/// A peer's delta as the frames for the local shards owning its keys (`local`: sorted,
+/// covering every slot). A delta for one shard travels as it came, without decoding when
+/// there is only one shard; one over several is split and each part encoded.
+pub fn route_frame(local: &[SlotRange], frame: Frame) -> Result<Vec<(usize, Frame)>> {
+    if local.len() <= 1 {
+        return Ok(vec![(0, frame)]);
+    }
+    let parts = split_delta(local, decode_delta(&frame.payload)?);
+    if let [(only, _)] = parts.as_slice() {
+        return Ok(vec![(*only, frame)]);
+    }
+    Ok(parts
+        .into_iter()
+        .map(|(shard, part)| {
+            let payload = encode_delta(&part);
+            (shard, Frame { crc32: crc(&payload), payload, ..frame.clone() })
+        })
+        .collect())
+}
+
+/// A peer shard's full sync of `ranges` as the full syncs each local shard takes: its
+/// slots among `ranges`, and the header and chunks for them. With one local shard concerned
+/// the chunks pass as they came; otherwise they are split by owner and chunked again. A
+/// full sync that covers only part of a local shard's slots says so (`partial`): the local
+/// master then keeps its context as a claim for those slots only (`keyspace::claims`).
+pub fn route_full_sync(
+    local: &[SlotRange],
+    ranges: &[SlotRange],
+    full: FullSync,
+) -> Result<Vec<(usize, FullSyncBegin, Vec<Frame>)>> {
+    let targets: Vec<(usize, Vec<SlotRange>)> = local
+        .iter()
+        .enumerate()
+        .filter_map(|(i, mine)| {
+            let parts: Vec<SlotRange> = ranges.iter().filter_map(|r| intersect(*r, *mine)).collect();
+            (!parts.is_empty()).then_some((i, parts))
+        })
+        .collect();
+    let begin_for = |i: usize, parts: &[SlotRange]| FullSyncBegin {
+        ranges: wire_ranges(parts),
+        partial: local.get(i).is_none_or(|mine| parts != [*mine]),
+        ..full.begin.clone()
+    };
+    if let [(i, parts)] = targets.as_slice() {
+        return Ok(vec![(*i, begin_for(*i, parts), full.chunks)]);
+    }
+    let mut per_shard: Vec<Vec<(Bytes, Entry)>> = vec![Vec::new(); local.len()];
+    for chunk in &full.chunks {
+        for (i, part) in split_entries(local, decode_entries(&chunk.payload)?).into_iter().enumerate() {
+            if let Some(v) = per_shard.get_mut(i) {
+                v.extend(part);
+            }
+        }
+    }
+    Ok(targets
+        .iter()
+        .map(|(i, parts)| {
+            let entries = per_shard.get(*i).map(Vec::as_slice).unwrap_or_default();
+            let chunks = entries
+                .chunks(CHUNK_ENTRIES)
+                .map(|c| {
+                    let payload = encode_entries(c);
+                    Frame { crc32: crc(&payload), payload, ..Frame::default() }
+                })
+                .collect();
+            (*i, begin_for(*i, parts), chunks)
+        })
+        .collect())
+}
 
 /// The index of the local shard (sorted, covering every slot) that owns `slot`.
 pub fn shard_of(ranges: &[SlotRange], slot: u16) -> usize {
     ranges.partition_point(|r| r.end < slot).min(ranges.len().saturating_sub(1))
 }
 
-/// Splits a delta by owning shard. Each part keeps all of the delta's dots: a shard that
-/// claims dots of keys it does not own loses nothing, since its context is only ever used
-/// for its own slots, and the dots of one delta are never split between two of its parts.
+/// Splits a delta by owning shard: each part with its keys and their dots, marked `split`
+/// when there are several (see `Delta::split_by`).
 pub fn split_delta(ranges: &[SlotRange], delta: Delta) -> Vec<(usize, Delta)> {
-    let mut parts: Vec<(usize, Delta)> = Vec::new();
-    let Delta { dots, entries, ctx, minted, applied, merge_ctx } = delta;
-    for (key, entry) in entries {
-        let shard = shard_of(ranges, slot_of(&key));
-        match parts.iter_mut().find(|(s, _)| *s == shard) {
-            Some((_, d)) => d.entries.push((key, entry)),
-            None => {
-                let part = Delta {
-                    dots: dots.clone(),
-                    entries: vec![(key, entry)],
-                    ctx: ctx.clone(),
-                    minted,
-                    applied: applied.clone(),
-                    merge_ctx,
-                };
-                parts.push((shard, part));
-            }
-        }
-    }
-    parts
+    delta.split_by(|key| shard_of(ranges, slot_of(key)))
 }
 
 /// Splits snapshot entries by owning shard.

@@ -33,7 +33,7 @@ pub async fn watch(syncer: Arc<Syncer>, path: PathBuf, mut last: String) {
         if text == last {
             continue;
         }
-        match shards_from_map(&text).map_err(|e| e.to_string()).and_then(|s| syncer.local.set_nodes(&s)) {
+        match shards_from_map(&text).map_err(crate::Error::from).and_then(|s| syncer.local.set_nodes(&s)) {
             Ok(()) => tracing::info!(path = %path.display(), "shard map changed"),
             Err(e) => tracing::warn!(error = %e, path = %path.display(), "ignoring the new shard map"),
         }

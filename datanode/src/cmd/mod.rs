@@ -22,48 +22,22 @@ use std::sync::LazyLock;
 use hashbrown::HashMap;
 
 pub use args::Args;
+pub use server::SessionCmd;
 
 use crate::resp::Reply;
 use crate::shard::Shard;
 
-/// The text of an error reply, exactly as a client sees it after the '-'.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReplyError(pub String);
-
-impl ReplyError {
-    pub fn new(text: impl Into<String>) -> Self {
-        ReplyError(text.into())
-    }
-    pub fn syntax() -> Self {
-        Self::new("ERR syntax error")
-    }
-    pub fn wrongtype() -> Self {
-        Self::new("WRONGTYPE Operation against a key holding the wrong kind of value")
-    }
-    pub fn not_integer() -> Self {
-        Self::new("ERR value is not an integer or out of range")
-    }
-    pub fn not_float() -> Self {
-        Self::new("ERR value is not a valid float")
-    }
-    pub fn overflow() -> Self {
-        Self::new("ERR increment or decrement would overflow")
-    }
-    pub fn no_such_key() -> Self {
-        Self::new("ERR no such key")
-    }
-    pub fn out_of_range() -> Self {
-        Self::new("ERR index out of range")
-    }
-    pub fn wrong_arity(name: &str) -> Self {
-        Self::new(format!("ERR wrong number of arguments for '{name}' command"))
-    }
-    pub fn crossslot() -> Self {
-        Self::new("CROSSSLOT Keys in request don't hash to the same slot")
-    }
-}
+pub use crate::resp::ReplyError;
 
 pub type CmdResult = Result<Reply, ReplyError>;
+
+/// What running a request gave: the reply for the client, and the delta of everything it
+/// changed (None when it changed nothing), which the caller hands to the backlog.
+#[derive(Debug)]
+pub struct Outcome {
+    pub reply: Reply,
+    pub delta: Option<crate::keyspace::delta::Delta>,
+}
 pub type DataFn = fn(&mut Args, &mut Shard) -> CmdResult;
 
 /// What a blocking command's attempt found.
@@ -77,14 +51,25 @@ pub enum Blocked {
 
 pub type BlockFn = fn(&mut Args, &mut Shard) -> Result<Blocked, ReplyError>;
 
+/// A command whose work grows with the keyspace (KEYS): it runs in steps, each a bounded
+/// amount of work, and a session releases the shard between steps so other clients run.
+pub trait Stepwise: Send {
+    /// One bounded step; the reply once the command is done.
+    fn step(&mut self, shard: &mut Shard) -> Option<Reply>;
+}
+
+pub type StepwiseFn = fn(&mut Args) -> Result<Box<dyn Stepwise>, ReplyError>;
+
 #[derive(Clone, Copy)]
 pub enum Handler {
     /// Runs against the shard alone.
     Data(DataFn),
     /// A blocking command (BLPOP ...): one attempt against the shard; the session waits.
     Blocking(BlockFn),
+    /// A long command, run in bounded steps.
+    Stepwise(StepwiseFn),
     /// Needs the connection or the server: run by `server::session`.
-    Session,
+    Session(SessionCmd),
 }
 
 pub struct CommandSpec {
@@ -139,27 +124,54 @@ pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
     TABLE.get(name).copied()
 }
 
-/// Redis's reply to an unknown command, quoting the first arguments.
+/// How much of a command name or its arguments Redis quotes in an unknown-command error.
+const QUOTED: usize = 128;
+
+/// Redis's reply to an unknown command: the name's first 128 bytes, then the arguments
+/// quoted one by one until 128 bytes of them are shown. Cut as bytes (a name is any bytes,
+/// and a cut inside a multi-byte character must not panic), then shown as text.
 pub fn unknown_command(args: &[bytes::Bytes]) -> ReplyError {
-    let name = args.first().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
-    let mut quoted = String::new();
+    let name = args.first().map_or(&[][..], |b| &b[..b.len().min(QUOTED)]);
+    let mut quoted: Vec<u8> = Vec::new();
     for a in args.iter().skip(1) {
-        if quoted.len() >= 128 {
+        let room = QUOTED.saturating_sub(quoted.len());
+        if room == 0 {
             break;
         }
-        quoted.push_str(&format!("'{}' ", String::from_utf8_lossy(&a[..a.len().min(128)])));
+        quoted.push(b'\'');
+        quoted.extend_from_slice(&a[..a.len().min(room)]);
+        quoted.extend_from_slice(b"' ");
     }
     ReplyError::new(format!(
-        "ERR unknown command '{}', with args beginning with: {quoted}",
-        &name[..name.len().min(128)]
+        "ERR unknown command '{}', with args beginning with: {}",
+        String::from_utf8_lossy(name),
+        String::from_utf8_lossy(&quoted)
     ))
 }
 
-/// Runs a data command after checking its arity. Session commands are not handled here.
-pub fn run_data(spec: &CommandSpec, args: Vec<bytes::Bytes>, shard: &mut Shard) -> Reply {
-    if !spec.arity_ok(args.len()) {
-        return ReplyError::wrong_arity(spec.name).into();
+/// A request whose command was found and whose arity was checked: what `run_data` and a
+/// session's dispatch take, so no path runs a command unchecked, or checks it twice (a
+/// transaction's queue holds these, and EXEC runs them as they are).
+#[derive(Clone)]
+pub struct Call {
+    pub spec: &'static CommandSpec,
+    pub args: Vec<bytes::Bytes>,
+}
+
+impl Call {
+    /// Looks the command up and checks its arity: the error is the reply Redis gives.
+    pub fn new(args: Vec<bytes::Bytes>) -> Result<Call, ReplyError> {
+        let Some(spec) = args.first().and_then(|n| lookup(n)) else { return Err(unknown_command(&args)) };
+        if !spec.arity_ok(args.len()) {
+            return Err(ReplyError::wrong_arity(spec.name));
+        }
+        Ok(Call { spec, args })
     }
+}
+
+/// Runs a data command. Session commands are not handled here.
+pub fn run_data(call: Call, shard: &mut Shard) -> Reply {
+    let Call { spec, args } = call;
     match spec.handler {
         Handler::Data(f) => {
             let mut args = Args::new(args);
@@ -174,17 +186,43 @@ pub fn run_data(spec: &CommandSpec, args: Vec<bytes::Bytes>, shard: &mut Shard) 
                 Err(e) => e.into(),
             }
         }
-        Handler::Session => Reply::error(format!("ERR '{}' cannot run here", spec.name)),
+        Handler::Stepwise(start) => {
+            // Outside a session (inside MULTI, or in tests) the steps run back to back.
+            let mut args = Args::new(args);
+            match start(&mut args) {
+                Ok(mut cmd) => loop {
+                    if let Some(reply) = cmd.step(shard) {
+                        break reply;
+                    }
+                },
+                Err(e) => e.into(),
+            }
+        }
+        Handler::Session(_) => Reply::error(format!("ERR '{}' cannot run here", spec.name)),
     }
 }
 
 /// Runs one request against a shard: lookup, arity, data or blocking handler. Session
 /// commands get an error here; the server runs those itself.
-pub fn execute(shard: &mut Shard, args: Vec<bytes::Bytes>) -> Reply {
-    match args.first().and_then(|n| lookup(n)) {
-        Some(spec) => run_data(spec, args, shard),
-        None => unknown_command(&args).into(),
-    }
+pub fn execute(shard: &mut Shard, args: Vec<bytes::Bytes>) -> Outcome {
+    let reply = match Call::new(args) {
+        Ok(call) => run_data(call, shard),
+        Err(e) => e.into(),
+    };
+    Outcome { reply, delta: shard.take_delta() }
+}
+
+/// Runs requests one after the other as a transaction does (MULTI/EXEC without WATCH): the
+/// reply is the array of their replies, the delta the whole transaction's, shipped as one.
+pub fn execute_all(shard: &mut Shard, requests: Vec<Vec<bytes::Bytes>>) -> Outcome {
+    let replies = requests
+        .into_iter()
+        .map(|args| match Call::new(args) {
+            Ok(call) => run_data(call, shard),
+            Err(e) => e.into(),
+        })
+        .collect();
+    Outcome { reply: Reply::Array(replies), delta: shard.take_delta() }
 }
 
 /// Test support: a standalone shard in region 1 and a way to run commands as strings.
@@ -201,6 +239,21 @@ pub mod testing {
     }
 
     pub fn run(shard: &mut Shard, words: &[&str]) -> Reply {
+        execute(shard, words).reply
+    }
+
+    /// Runs a request as one command of a transaction: its delta stays in the shard, to be
+    /// taken with the others' once the transaction is done.
+    pub fn run_in_transaction(shard: &mut Shard, words: &[&str]) -> Reply {
+        let args: Vec<bytes::Bytes> = words.iter().map(|w| bytes::Bytes::copy_from_slice(w.as_bytes())).collect();
+        match super::Call::new(args) {
+            Ok(call) => super::run_data(call, shard),
+            Err(e) => e.into(),
+        }
+    }
+
+    /// Runs a request and returns its reply and delta.
+    pub fn execute(shard: &mut Shard, words: &[&str]) -> super::Outcome {
         super::execute(shard, words.iter().map(|w| bytes::Bytes::copy_from_slice(w.as_bytes())).collect())
     }
 
@@ -235,6 +288,61 @@ pub mod testing {
             cursor = String::from_utf8(next.to_vec()).expect("utf8");
             if cursor == "0" {
                 return all;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use proptest::prelude::*;
+
+    use super::testing::shard;
+    use super::{execute, unknown_command};
+    use crate::resp::Reply;
+
+    /// Issue 12, defect 2: a name with a multi-byte character across byte 128 panicked (a
+    /// `str` cut off a char boundary). The name is cut as bytes, as Redis's `%.128s` does.
+    #[test]
+    fn an_unknown_name_cut_inside_a_character_does_not_panic() {
+        let name = format!("{}é", "a".repeat(127));
+        let args = vec![Bytes::from(name), Bytes::from("x")];
+        let e = unknown_command(&args);
+        assert_eq!(e.0, format!("ERR unknown command '{}\u{fffd}', with args beginning with: 'x' ", "a".repeat(127)));
+    }
+
+    /// Arguments are quoted until 128 bytes of quotes are shown, the last one cut to fit.
+    #[test]
+    fn unknown_command_quotes_at_most_128_bytes_of_arguments() {
+        let long = "b".repeat(200);
+        let args: Vec<Bytes> = ["nope", "a1", &long, "never"].iter().map(|s| Bytes::from(s.to_string())).collect();
+        let e = unknown_command(&args);
+        // As Redis's `'%.*s'` with precision 128 minus what is shown already.
+        let shown = format!("'a1' '{}' ", "b".repeat(128 - 5));
+        assert_eq!(e.0, format!("ERR unknown command 'nope', with args beginning with: {shown}"));
+    }
+
+    proptest! {
+        /// Any command name and arguments, as arbitrary bytes: a reply, never a panic.
+        #[test]
+        fn arbitrary_requests_never_panic(
+            name in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..300),
+                proptest::sample::select(super::all().iter().map(|s| s.name.as_bytes().to_vec()).collect::<Vec<_>>()),
+            ],
+            args in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 0..6),
+        ) {
+            let mut s = shard();
+            let mut req = vec![Bytes::from(name)];
+            req.extend(args.into_iter().map(Bytes::from));
+            let reply = execute(&mut s, req).reply;
+            // An error line carries no line break of its own, whatever the request held.
+            if let Reply::Error(_) = reply {
+                let mut out = bytes::BytesMut::new();
+                reply.encode(&mut out, false);
+                let body = &out[1..out.len() - 2];
+                prop_assert!(!body.contains(&b'\r') && !body.contains(&b'\n'), "{:?}", out);
             }
         }
     }

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use super::ReplyError;
 use super::args::Args;
 use super::format::parse_int;
-use super::glob;
+use super::glob::NameFilter;
 
 /// A fixed hasher: cursors must mean the same thing across calls and restarts.
 fn item_hash(item: &[u8]) -> u64 {
@@ -53,8 +53,13 @@ pub fn parse_opts(args: &mut Args, allow_type: bool) -> Result<ScanOpts, ReplyEr
     Ok(opts)
 }
 
+/// Matching steps one SCAN-family call may spend: past them the page ends early (SCAN may
+/// always return fewer items than COUNT), so a costly pattern cannot hold the shard long.
+pub const PAGE_WORK: u64 = 1 << 18;
+
 /// One page of a scan over `items` (name, payload) from `cursor`: the next cursor (0 when
-/// done) and the items of this page that match the pattern.
+/// done) and the items of this page that match the pattern. A page visits `count` items, or
+/// fewer once `PAGE_WORK` matching steps are spent.
 pub fn page<'a, T>(
     items: impl Iterator<Item = (&'a Bytes, T)>,
     cursor: u64,
@@ -63,29 +68,21 @@ pub fn page<'a, T>(
     let mut ahead: Vec<(u64, &Bytes, T)> =
         items.map(|(k, v)| (item_hash(k), k, v)).filter(|(h, _, _)| *h >= cursor).collect();
     ahead.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    let mut filter = NameFilter::new(opts.pattern.as_deref());
     let mut out = Vec::new();
     let mut taken = 0;
-    let mut next = 0;
-    let mut i = 0;
-    while i < ahead.len() {
-        if taken >= opts.count {
-            next = ahead[i].0;
-            break;
+    let mut ahead = ahead.into_iter().peekable();
+    while let Some(&(h, _, _)) = ahead.peek() {
+        if taken >= opts.count || filter.work() >= PAGE_WORK {
+            return (h, out);
         }
         // Items sharing a hash go out together, so the cursor never splits them.
-        let h = ahead[i].0;
-        while i < ahead.len() && ahead[i].0 == h {
+        while let Some((_, k, v)) = ahead.next_if(|(same, _, _)| *same == h) {
             taken += 1;
-            i += 1;
+            if filter.accepts(k) {
+                out.push((k.clone(), v));
+            }
         }
     }
-    for (h, k, v) in ahead {
-        if next != 0 && h >= next {
-            break;
-        }
-        if opts.pattern.as_ref().is_none_or(|p| glob::matches(p, k)) {
-            out.push((k.clone(), v));
-        }
-    }
-    (next, out)
+    (0, out)
 }

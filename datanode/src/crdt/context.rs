@@ -1,29 +1,50 @@
-//! Causal context: a version vector plus a dot cloud of everything a shard has seen.
+//! Causal context: a version vector plus a cloud of counter ranges, everything a shard has
+//! seen. Ranges stay ranges: inserting or testing `(actor, first..=last)` costs a few map
+//! operations whatever the length of the range, so a peer's number cannot make it walk.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use super::dot::{ActorId, Dot};
+use super::dot::{ActorId, Dot, MAX_COUNTER, Minted};
 
 /// What a replica has seen: for each actor every counter up to `vv[actor]`, plus the
-/// out-of-order dots in `cloud`. Removals are expressed against it: an atom whose dot the
+/// out-of-order counters in `cloud`. Removals are expressed against it: an atom whose dot the
 /// context contains but the state lacks has been removed.
+///
+/// Kept normal, so that equal sets of dots are equal values: `vv` holds no zero; `cloud`
+/// maps the first dot of each range to its last counter, ranges of one actor are disjoint and
+/// never adjacent, and each starts beyond its actor's `vv + 1` (a range that reaches the
+/// vector is absorbed into it).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "ContextParts")]
+#[serde(try_from = "ContextParts")]
 pub struct CausalContext {
     vv: BTreeMap<ActorId, u64>,
-    cloud: BTreeSet<Dot>,
+    cloud: BTreeMap<Dot, u64>,
 }
 
-/// The encoded form; decoding normalises it (dots the vector covers leave the cloud).
+/// The encoded form. A peer may send anything: decoding checks every counter against
+/// `MAX_COUNTER` and every range for order, then normalises.
 #[derive(serde::Deserialize)]
 struct ContextParts {
     vv: BTreeMap<ActorId, u64>,
-    cloud: BTreeSet<Dot>,
+    cloud: BTreeMap<Dot, u64>,
 }
 
-impl From<ContextParts> for CausalContext {
-    fn from(parts: ContextParts) -> Self {
-        CausalContext::from_parts(parts.vv, parts.cloud)
+impl TryFrom<ContextParts> for CausalContext {
+    type Error = String;
+
+    fn try_from(parts: ContextParts) -> Result<Self, String> {
+        let mut ctx = CausalContext::new();
+        for (actor, max) in parts.vv {
+            if max > MAX_COUNTER {
+                return Err(format!("context counter {max} of actor {actor} is out of range"));
+            }
+            ctx.insert_range(actor, 1, max);
+        }
+        for (start, last) in parts.cloud {
+            let range = Minted::checked(start.actor, start.counter, last)?;
+            ctx.insert_range(range.actor, range.first, range.last);
+        }
+        Ok(ctx)
     }
 }
 
@@ -33,46 +54,70 @@ impl CausalContext {
     }
 
     pub fn contains(&self, dot: &Dot) -> bool {
-        self.vv.get(&dot.actor).is_some_and(|&max| dot.counter <= max) || self.cloud.contains(dot)
+        self.contains_range(dot.actor, dot.counter, dot.counter)
+    }
+
+    /// Whether every counter of `first..=last` of `actor` is in the context (an empty range,
+    /// `first > last`, is).
+    pub fn contains_range(&self, actor: ActorId, first: u64, last: u64) -> bool {
+        if first > last || last <= self.max_contiguous(actor) {
+            return true;
+        }
+        // Counters past the vector lie in one cloud range or are missing: ranges are never
+        // adjacent to each other or to the vector.
+        let first = first.max(self.max_contiguous(actor).saturating_add(1));
+        self.cloud
+            .range(..=Dot::new(actor, first))
+            .next_back()
+            .is_some_and(|(start, &end)| start.actor == actor && end >= last)
+    }
+
+    /// Whether this context has joined the delta whose commit minted `minted`.
+    pub fn contains_minted(&self, minted: Minted) -> bool {
+        self.contains_range(minted.actor, minted.first, minted.last)
     }
 
     pub fn insert(&mut self, dot: Dot) {
-        // The common case: the next dot of a known actor.
-        if let Some(max) = self.vv.get_mut(&dot.actor) {
-            if dot.counter == *max + 1 && self.cloud.is_empty() {
-                *max = dot.counter;
-                return;
-            }
-        }
-        let max = self.vv.entry(dot.actor).or_insert(0);
-        if dot.counter == *max + 1 {
-            *max = dot.counter;
-            self.absorb_cloud(dot.actor);
-        } else if dot.counter > *max {
-            self.cloud.insert(dot);
-        }
+        self.insert_range(dot.actor, dot.counter, dot.counter);
     }
 
-    /// Pulls dots that became contiguous out of the cloud into the vector.
-    fn absorb_cloud(&mut self, actor: ActorId) {
-        let Some(max) = self.vv.get_mut(&actor) else { return };
-        while self.cloud.remove(&Dot::new(actor, *max + 1)) {
-            *max += 1;
+    pub fn insert_minted(&mut self, minted: Minted) {
+        self.insert_range(minted.actor, minted.first, minted.last);
+    }
+
+    /// Adds `first..=last` of `actor` (counter 0 names no dot and is skipped).
+    pub fn insert_range(&mut self, actor: ActorId, first: u64, last: u64) {
+        let max = self.max_contiguous(actor);
+        let first = first.max(1);
+        if first > last || last <= max {
+            return;
+        }
+        let (mut first, mut last) = (first.max(max.saturating_add(1)), last);
+        // Absorb every range of this actor that overlaps or touches first..=last.
+        let touching: Vec<(Dot, u64)> = self
+            .cloud
+            .range(Dot::new(actor, 0)..=Dot::new(actor, last.saturating_add(1)))
+            .filter(|(_, end)| end.saturating_add(1) >= first)
+            .map(|(s, e)| (*s, *e))
+            .collect();
+        for (start, end) in touching {
+            self.cloud.remove(&start);
+            first = first.min(start.counter);
+            last = last.max(end);
+        }
+        if first == max.saturating_add(1) {
+            self.vv.insert(actor, last);
+        } else {
+            self.cloud.insert(Dot::new(actor, first), last);
         }
     }
 
     pub fn merge(&mut self, other: &CausalContext) {
         for (&actor, &max) in &other.vv {
-            let mine = self.vv.entry(actor).or_insert(0);
-            *mine = (*mine).max(max);
+            self.insert_range(actor, 1, max);
         }
-        for dot in &other.cloud {
-            self.insert(*dot);
-        }
-        let actors: Vec<ActorId> = other.vv.keys().copied().collect();
-        for actor in actors {
-            self.cloud.retain(|d| d.actor != actor || d.counter > self.vv[&actor]);
-            self.absorb_cloud(actor);
+        for (start, &last) in &other.cloud {
+            self.insert_range(start.actor, start.counter, last);
         }
     }
 
@@ -85,29 +130,27 @@ impl CausalContext {
         &self.vv
     }
 
-    pub fn cloud(&self) -> &BTreeSet<Dot> {
-        &self.cloud
+    /// The out-of-order counters, as `(actor, first, last)` ranges in order.
+    pub fn cloud_ranges(&self) -> impl Iterator<Item = (ActorId, u64, u64)> + '_ {
+        self.cloud.iter().map(|(start, &last)| (start.actor, start.counter, last))
     }
 
     pub fn is_empty(&self) -> bool {
-        self.vv.values().all(|&m| m == 0) && self.cloud.is_empty()
+        self.vv.is_empty() && self.cloud.is_empty()
     }
 
     /// Whether every dot of `other` is in this context too.
     pub fn includes(&self, other: &CausalContext) -> bool {
-        other.vv.iter().all(|(actor, &max)| {
-            max == 0 || self.vv.get(actor).is_some_and(|&mine| mine >= max) || {
-                // A gap in our vector may still be filled by our cloud, dot by dot; only small
-                // gaps are worth walking.
-                let mine = self.max_contiguous(*actor);
-                max - mine <= 4096 && (mine + 1..=max).all(|c| self.cloud.contains(&Dot::new(*actor, c)))
-            }
-        }) && other.cloud.iter().all(|d| self.contains(d))
+        other.vv.iter().all(|(&actor, &max)| self.contains_range(actor, 1, max))
+            && other.cloud.iter().all(|(start, &last)| self.contains_range(start.actor, start.counter, last))
     }
 
     /// Builds a context from a version vector and cloud, normalising it.
     pub fn from_parts(vv: BTreeMap<ActorId, u64>, cloud: impl IntoIterator<Item = Dot>) -> Self {
-        let mut ctx = CausalContext { vv, cloud: BTreeSet::new() };
+        let mut ctx = CausalContext::new();
+        for (actor, max) in vv {
+            ctx.insert_range(actor, 1, max);
+        }
         for dot in cloud {
             ctx.insert(dot);
         }
@@ -132,17 +175,54 @@ mod tests {
         assert_eq!(ctx.max_contiguous(ActorId(1)), 0);
         ctx.insert(d(1, 1));
         assert_eq!(ctx.max_contiguous(ActorId(1)), 2);
-        assert!(ctx.cloud().is_empty());
+        assert_eq!(ctx.cloud_ranges().count(), 0);
+    }
+
+    /// Issue 12, defect 3: a range is one insertion, however long, and merging ranges that
+    /// touch keeps one range.
+    #[test]
+    fn ranges_are_taken_as_ranges() {
+        let mut ctx = CausalContext::new();
+        ctx.insert_range(ActorId(7), 10, MAX_COUNTER);
+        assert!(ctx.contains(&d(7, 10)) && ctx.contains(&d(7, MAX_COUNTER)) && !ctx.contains(&d(7, 9)));
+        assert!(ctx.contains_range(ActorId(7), 11, 1 << 40));
+        assert!(!ctx.contains_range(ActorId(7), 9, 20));
+        ctx.insert_range(ActorId(7), 3, 5);
+        ctx.insert_range(ActorId(7), 6, 9);
+        assert_eq!(ctx.cloud_ranges().collect::<Vec<_>>(), vec![(ActorId(7), 3, MAX_COUNTER)]);
+        ctx.insert_range(ActorId(7), 1, 2);
+        assert_eq!(ctx.max_contiguous(ActorId(7)), MAX_COUNTER);
+        assert_eq!(ctx.cloud_ranges().count(), 0);
+    }
+
+    #[test]
+    fn a_decoded_context_is_bounded_and_normal() {
+        let parts = |vv: Vec<(u64, u64)>, cloud: Vec<(u64, u64, u64)>| ContextParts {
+            vv: vv.into_iter().map(|(a, m)| (ActorId(a), m)).collect(),
+            cloud: cloud.into_iter().map(|(a, f, l)| (d(a, f), l)).collect(),
+        };
+        assert!(CausalContext::try_from(parts(vec![(1, u64::MAX)], vec![])).is_err());
+        assert!(CausalContext::try_from(parts(vec![], vec![(1, 5, 4)])).is_err(), "a backwards range");
+        assert!(CausalContext::try_from(parts(vec![], vec![(1, 5, MAX_COUNTER + 1)])).is_err());
+        // Zeros and ranges that touch the vector come out normal.
+        let ctx = CausalContext::try_from(parts(vec![(1, 3), (2, 0)], vec![(1, 4, 9), (1, 11, 12)])).unwrap();
+        assert_eq!(ctx.version_vector().iter().collect::<Vec<_>>(), vec![(&ActorId(1), &9)]);
+        assert_eq!(ctx.cloud_ranges().collect::<Vec<_>>(), vec![(ActorId(1), 11, 12)]);
     }
 
     fn ctx_strategy() -> impl Strategy<Value = CausalContext> {
-        proptest::collection::vec((1u64..4, 1u64..12), 0..20).prop_map(|dots| {
+        proptest::collection::vec((1u64..4, 1u64..12, 0u64..3), 0..20).prop_map(|ranges| {
             let mut ctx = CausalContext::new();
-            for (a, c) in dots {
-                ctx.insert(d(a, c));
+            for (a, c, len) in ranges {
+                ctx.insert_range(ActorId(a), c, c + len);
             }
             ctx
         })
+    }
+
+    /// Every counter of the small universe the strategies draw from.
+    fn universe() -> impl Iterator<Item = Dot> {
+        (1u64..4).flat_map(|a| (1u64..16).map(move |c| d(a, c)))
     }
 
     proptest! {
@@ -161,10 +241,7 @@ mod tests {
 
         #[test]
         fn includes_is_subset(a in ctx_strategy(), b in ctx_strategy()) {
-            let subset = (1u64..4).all(|actor| (1u64..14).all(|counter| {
-                let dot = d(actor, counter);
-                !b.contains(&dot) || a.contains(&dot)
-            }));
+            let subset = universe().all(|dot| !b.contains(&dot) || a.contains(&dot));
             prop_assert_eq!(a.includes(&b), subset);
             let mut ab = a.clone(); ab.merge(&b);
             prop_assert!(ab.includes(&a) && ab.includes(&b));
@@ -173,12 +250,37 @@ mod tests {
         #[test]
         fn merge_contains_exactly_the_union(a in ctx_strategy(), b in ctx_strategy()) {
             let mut ab = a.clone(); ab.merge(&b);
-            for actor in 1u64..4 {
-                for counter in 1u64..14 {
-                    let dot = d(actor, counter);
-                    prop_assert_eq!(ab.contains(&dot), a.contains(&dot) || b.contains(&dot));
-                }
+            for dot in universe() {
+                prop_assert_eq!(ab.contains(&dot), a.contains(&dot) || b.contains(&dot));
             }
+        }
+
+        /// A range holds exactly its counters, and equal sets of dots are equal values
+        /// whichever way they were inserted (dot by dot, or as ranges).
+        #[test]
+        fn ranges_equal_their_dots(a in ctx_strategy(), actor in 1u64..4, first in 1u64..14, len in 0u64..4) {
+            let mut by_range = a.clone();
+            by_range.insert_range(ActorId(actor), first, first + len);
+            let mut by_dot = a.clone();
+            for c in first..=first + len {
+                by_dot.insert(d(actor, c));
+            }
+            prop_assert_eq!(&by_range, &by_dot);
+            let in_range = |dot: &Dot| dot.actor == ActorId(actor) && (first..=first + len).contains(&dot.counter);
+            for dot in universe() {
+                prop_assert_eq!(by_range.contains(&dot), a.contains(&dot) || in_range(&dot));
+            }
+            prop_assert_eq!(
+                a.contains_range(ActorId(actor), first, first + len),
+                (first..=first + len).all(|c| a.contains(&d(actor, c)))
+            );
+        }
+
+        /// The wire form round-trips exactly.
+        #[test]
+        fn round_trips(a in ctx_strategy()) {
+            let bytes = postcard::to_allocvec(&a).unwrap();
+            prop_assert_eq!(postcard::from_bytes::<CausalContext>(&bytes).unwrap(), a);
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Dots: the unique identity every mutation gets, `(actor, counter)`.
+//! Dots: the unique identity every mutation gets, `(actor, counter)`, and the ranges of
+//! counters a commit mints.
 
 use std::fmt;
 
@@ -15,8 +16,14 @@ impl fmt::Display for ActorId {
     }
 }
 
+/// The largest counter a dot may carry. An actor counts one per mutation, so no real one
+/// gets near it; a peer's counter beyond it is refused when decoded, and arithmetic on
+/// counters (`+ 1` past a range) never overflows.
+pub const MAX_COUNTER: u64 = 1 << 62;
+
 /// The identity of one mutation. An actor never reuses a counter.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default, Serialize, Deserialize)]
+#[serde(try_from = "DotParts")]
 pub struct Dot {
     pub actor: ActorId,
     pub counter: u64,
@@ -25,5 +32,58 @@ pub struct Dot {
 impl Dot {
     pub const fn new(actor: ActorId, counter: u64) -> Self {
         Dot { actor, counter }
+    }
+}
+
+/// A dot as decoded, before its counter is checked.
+#[derive(Deserialize)]
+struct DotParts {
+    actor: ActorId,
+    counter: u64,
+}
+
+impl TryFrom<DotParts> for Dot {
+    type Error = String;
+
+    fn try_from(d: DotParts) -> Result<Dot, String> {
+        if d.counter > MAX_COUNTER {
+            return Err(format!("dot counter {} of actor {} is out of range", d.counter, d.actor));
+        }
+        Ok(Dot::new(d.actor, d.counter))
+    }
+}
+
+/// The counters one commit minted, `first..=last` of `actor`: a delta's identity. A replica
+/// that joined the delta records the range in its `applied` context.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(try_from = "MintedParts")]
+pub struct Minted {
+    pub actor: ActorId,
+    pub first: u64,
+    pub last: u64,
+}
+
+impl Minted {
+    /// A range from the wire: counters from 1 to `MAX_COUNTER`, first no later than last.
+    pub fn checked(actor: ActorId, first: u64, last: u64) -> Result<Minted, String> {
+        if first == 0 || first > last || last > MAX_COUNTER {
+            return Err(format!("counter range {first}..={last} of actor {actor} is out of range"));
+        }
+        Ok(Minted { actor, first, last })
+    }
+}
+
+#[derive(Deserialize)]
+struct MintedParts {
+    actor: ActorId,
+    first: u64,
+    last: u64,
+}
+
+impl TryFrom<MintedParts> for Minted {
+    type Error = String;
+
+    fn try_from(m: MintedParts) -> Result<Minted, String> {
+        Minted::checked(m.actor, m.first, m.last)
     }
 }

@@ -51,11 +51,11 @@ impl DotList {
 }
 
 /// Seen by either of two: a delta's own dots, or the context it carries.
-pub struct Either<'a>(pub &'a DotList, pub &'a CausalContext);
+pub struct Either<'a>(pub &'a DotList, pub &'a dyn Seen);
 
 impl Seen for Either<'_> {
     fn seen(&self, dot: &Dot) -> bool {
-        self.0.seen(dot) || self.1.contains(dot)
+        self.0.seen(dot) || self.1.seen(dot)
     }
 }
 

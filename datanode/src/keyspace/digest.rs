@@ -134,9 +134,10 @@ impl Enc {
             }
         }
         self.u64(u64::MAX);
-        for d in ctx.cloud() {
-            self.u64(d.actor.0);
-            self.u64(d.counter);
+        for (actor, first, last) in ctx.cloud_ranges() {
+            self.u64(actor.0);
+            self.u64(first);
+            self.u64(last);
         }
     }
 }

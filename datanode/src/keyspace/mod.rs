@@ -1,5 +1,6 @@
 //! The keyspace: entries by hash slot, the count of visible keys, and the expiry index.
 
+pub mod claims;
 pub mod delta;
 pub mod digest;
 pub mod entry;

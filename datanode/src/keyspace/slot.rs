@@ -41,7 +41,7 @@ pub fn slot_of(key: &[u8]) -> u16 {
 }
 
 /// An inclusive range of slots a node owns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct SlotRange {
     pub start: u16,
     pub end: u16,

@@ -1,33 +1,34 @@
 //! A replica following its master: connect, hand over anything the master lacks (an old
 //! master coming back after a failover), then a partial or full sync and the live stream,
-//! reconnecting with backoff for as long as the node stays a replica.
+//! reconnecting with backoff for as long as the node stays a replica. What the replica does
+//! with each event, and what it hands over, are plain functions (`on_event`, `hand_over`):
+//! the loop here carries them over gRPC, the simulation calls them directly.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use meridian_proto::replication_client::ReplicationClient;
 use meridian_proto::sync_event::Event;
-use meridian_proto::{FullSyncBegin, Hello, StatusRequest, SyncRequest};
-use tonic::transport::Channel;
+use meridian_proto::{ApplyRequest, Frame, Frames, Hello, NodeStatus, SnapshotPart, StatusRequest, SyncRequest};
+use prost::Message;
 
 use super::backoff::Backoff;
-use super::codec::{decode_context, decode_delta, decode_entries, verify};
-use super::feed::snapshot_parts;
+use super::fullsync::Assembler;
 use super::protocol;
+use super::stream::{snapshot_begin, snapshot_chunks, snapshot_parts};
 use crate::crdt::CausalContext;
-use crate::keyspace::delta::Snapshot;
-use crate::keyspace::entry::Entry;
 use crate::keyspace::slot::SlotRange;
-use crate::server::{Server, now_ms};
+use crate::node::Node;
+use crate::node::clock::now_ms;
+use crate::node::codec::{crc, decode_context, decode_delta, verify};
 
-pub async fn run(server: Arc<Server>, master: String) {
+pub async fn run(node: Arc<Node>, master: String) {
     let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
     loop {
         let started = Instant::now();
-        let outcome = follow_once(&server, &master).await;
+        let outcome = follow_once(&node, &master).await;
         {
-            let mut link = server.repl.link.lock();
+            let mut link = node.repl.link.lock();
             link.up = false;
             link.syncing = false;
             if let Err(e) = &outcome {
@@ -45,122 +46,134 @@ pub async fn run(server: Arc<Server>, master: String) {
     }
 }
 
-fn hello(server: &Server) -> Hello {
-    Hello::new(&server.repl.settings.database_id, server.repl.settings.region)
+pub fn hello(node: &Node) -> Hello {
+    Hello::new(&node.repl.settings.database_id, node.repl.settings.region)
 }
 
-async fn follow_once(server: &Arc<Server>, master: &str) -> Result<(), String> {
+/// Where this replica asks its master to resume: its backlog's id and position.
+pub fn sync_request(node: &Node) -> SyncRequest {
+    let (replid, offset) = match node.repl.stream.backlog.lock().as_ref() {
+        Some(b) => (b.replid.clone(), b.offset()),
+        None => (String::new(), 0),
+    };
+    SyncRequest { hello: Some(hello(node)), replid, offset, replica_addr: node.repl.settings.repl_addr.clone() }
+}
+
+async fn follow_once(node: &Arc<Node>, master: &str) -> Result<(), String> {
     let mut client = ReplicationClient::connect(format!("http://{master}"))
         .await
         .map_err(|e| e.to_string())?
         .max_decoding_message_size(super::MAX_MESSAGE);
-    hand_over_extra(server, &mut client).await?;
-    let (replid, offset) = match server.repl.stream.backlog.lock().as_ref() {
-        Some(b) => (b.replid.clone(), b.offset()),
-        None => (String::new(), 0),
-    };
-    let request = SyncRequest {
-        hello: Some(hello(server)),
-        replid,
-        offset,
-        replica_addr: server.repl.settings.repl_addr.clone(),
-    };
-    let mut events = client.sync(request).await.map_err(|e| e.message().to_string())?.into_inner();
-    server.repl.link.lock().up = true;
-    let mut pending: Option<(FullSyncBegin, Vec<(Bytes, Entry)>)> = None;
-    while let Some(event) = events.message().await.map_err(|e| e.message().to_string())? {
-        server.repl.link.lock().last_io = Some(Instant::now());
-        match event.event {
-            Some(Event::Resume(c)) => {
-                protocol::replica_resume(&server.repl, c.replid, c.offset)?;
-                server.repl.link.lock().partial_syncs += 1;
-            }
-            Some(Event::FullBegin(b)) => {
-                server.repl.link.lock().syncing = true;
-                pending = Some((b, Vec::new()));
-            }
-            Some(Event::Chunk(f)) => {
-                let Some((_, entries)) = pending.as_mut() else {
-                    return Err("snapshot chunk outside a full sync".into());
-                };
-                verify(&f.payload, f.crc32).map_err(|e| e.to_string())?;
-                entries.extend(decode_entries(&f.payload).map_err(|e| e.to_string())?);
-            }
-            Some(Event::FullEnd(_)) => {
-                let Some((begin, entries)) = pending.take() else { return Err("snapshot end without a start".into()) };
-                let ctx = decode_context(&begin.context).map_err(|e| e.to_string())?;
-                let applied = decode_context(&begin.applied).map_err(|e| e.to_string())?;
-                let snap = Snapshot { ctx, applied, entries };
-                let mut shard = server.shard.lock();
-                shard.set_now(now_ms());
-                protocol::replica_full_sync(&server.repl, &mut shard, begin.replid, begin.offset, &snap);
-                server.wake_blocked(&mut shard);
-                drop(shard);
-                let mut link = server.repl.link.lock();
-                link.syncing = false;
-                link.full_syncs += 1;
-            }
-            Some(Event::Deltas(batch)) => {
-                // Checked and decoded before the lock, and all of it before any is applied.
-                let mut decoded = Vec::with_capacity(batch.frames.len());
-                for f in batch.frames {
-                    verify(&f.payload, f.crc32).map_err(|e| e.to_string())?;
-                    let delta = decode_delta(&f.payload).map_err(|e| e.to_string())?;
-                    decoded.push((f, delta));
-                }
-                let mut shard = server.shard.lock();
-                shard.set_now(now_ms());
-                for (f, delta) in decoded {
-                    let origin = u8::try_from(f.origin).unwrap_or(0);
-                    protocol::replica_apply(&server.repl, &mut shard, f.offset, &delta, f.payload, origin)?;
-                }
-                server.wake_blocked(&mut shard);
-            }
-            Some(Event::Heartbeat(h)) => server.repl.link.lock().master_offset = h.offset,
-            None => {}
-        }
-    }
-    Ok(())
-}
-
-/// Split brain: a node that took writes the master never saw (it was master itself) hands
-/// its whole state to the master before following it, so no acknowledged write is lost.
-async fn hand_over_extra(server: &Arc<Server>, client: &mut ReplicationClient<Channel>) -> Result<(), String> {
     let status = client
-        .status(StatusRequest { hello: Some(hello(server)), digest: false })
+        .status(StatusRequest { hello: Some(hello(node)), digest: false })
         .await
         .map_err(|e| e.message().to_string())?
         .into_inner();
-    let theirs: CausalContext = decode_context(&status.applied).map_err(|e| e.to_string())?;
-    let hand = protocol::hand_over(&server.repl, &server.shard.lock(), &theirs);
-    match hand {
+    match hand_over(node, &status)? {
         None => {}
-        Some(protocol::HandOver::Deltas(deltas)) => {
-            tracing::warn!(deltas = deltas.len(), "handing writes the new master lacks over to it before following");
-            let frames = deltas
-                .into_iter()
-                .map(|(_, payload, origin)| meridian_proto::Frame {
-                    crc32: super::codec::crc(&payload),
-                    payload,
-                    origin: u32::from(origin),
-                    ..Default::default()
-                })
-                .collect();
-            let request = meridian_proto::ApplyRequest {
-                hello: Some(hello(server)),
-                origin: u32::from(server.repl.settings.region),
-                deltas: frames,
-            };
+        Some(HandOver::Apply(request)) => {
+            tracing::warn!(deltas = request.deltas.len(), "handing writes the new master lacks over before following");
             client.apply(request).await.map_err(|e| format!("handing over to the new master: {}", e.message()))?;
         }
-        Some(protocol::HandOver::Snapshot(snap)) => {
-            tracing::warn!(keys = snap.entries.len(), "handing this node's whole state over to the new master");
-            let parts = snapshot_parts(hello(server), server.repl.settings.region, snap, &[SlotRange::ALL]);
+        Some(HandOver::Snapshot(parts)) => {
+            tracing::warn!(parts = parts.len(), "handing this node's whole state over to the new master");
             client
                 .apply_snapshot(tokio_stream::iter(parts))
                 .await
                 .map_err(|e| format!("handing over to the new master: {}", e.message()))?;
         }
     }
+    let mut events = client.sync(sync_request(node)).await.map_err(|e| e.message().to_string())?.into_inner();
+    node.repl.link.lock().up = true;
+    let mut assembler = Assembler::default();
+    while let Some(event) = events.message().await.map_err(|e| e.message().to_string())? {
+        node.repl.link.lock().last_io = Some(Instant::now());
+        on_event(node, &mut assembler, event.event)?;
+    }
     Ok(())
+}
+
+/// A replica applies one event of its master's stream. An error means the stream is broken
+/// (a gap, a damaged delta or snapshot): the replica starts over.
+pub fn on_event(node: &Node, assembler: &mut Assembler, event: Option<Event>) -> Result<(), String> {
+    match event {
+        Some(Event::Resume(c)) => {
+            protocol::replica_resume(&node.repl, c.replid, c.offset)?;
+            node.repl.link.lock().partial_syncs += 1;
+        }
+        Some(Event::FullBegin(b)) => {
+            node.repl.link.lock().syncing = true;
+            assembler.begin(b);
+        }
+        Some(Event::Chunk(f)) => assembler.chunk(f).map_err(|e| e.to_string())?,
+        Some(Event::FullEnd(end)) => {
+            let full = assembler.end(&end).map_err(|e| e.to_string())?;
+            let snap = full.snapshot().map_err(|e| e.to_string())?;
+            let mut shard = node.shard.lock();
+            shard.set_now(now_ms());
+            protocol::replica_full_sync(&node.repl, &mut shard, full.begin.replid, full.begin.offset, &snap);
+            node.wake_blocked(&mut shard);
+            drop(shard);
+            let mut link = node.repl.link.lock();
+            link.syncing = false;
+            link.full_syncs += 1;
+        }
+        Some(Event::Deltas(batch)) => {
+            let batch = Frames::decode(batch).map_err(|e| format!("undecodable batch: {e}"))?;
+            // Checked and decoded before the lock, and all of it before any is applied.
+            let mut decoded = Vec::with_capacity(batch.frames.len());
+            for f in batch.frames {
+                verify(&f.payload, f.crc32).map_err(|e| e.to_string())?;
+                let delta = decode_delta(&f.payload).map_err(|e| e.to_string())?;
+                decoded.push((f, delta));
+            }
+            let mut shard = node.shard.lock();
+            shard.set_now(now_ms());
+            for (f, delta) in decoded {
+                let origin = u8::try_from(f.origin).unwrap_or(0);
+                protocol::replica_apply(&node.repl, &mut shard, f.offset, &delta, f.payload, origin)?;
+            }
+            node.wake_blocked(&mut shard);
+        }
+        Some(Event::Heartbeat(h)) => node.repl.link.lock().master_offset = h.offset,
+        None => {}
+    }
+    Ok(())
+}
+
+/// What a node about to follow a master hands over first, as the call to make.
+#[derive(Debug)]
+pub enum HandOver {
+    Apply(ApplyRequest),
+    Snapshot(Vec<SnapshotPart>),
+}
+
+/// Split brain: a node that took writes the master never saw (it was master itself) hands
+/// them to the master before following it, so no acknowledged write is lost: the deltas
+/// the master lacks when its backlog still holds them, else its whole state. `master` is
+/// the master's Status.
+pub fn hand_over(node: &Node, master: &NodeStatus) -> Result<Option<HandOver>, String> {
+    let applied: CausalContext = decode_context(&master.applied).map_err(|e| e.to_string())?;
+    let seen: CausalContext = decode_context(&master.context).map_err(|e| e.to_string())?;
+    let region = node.repl.settings.region;
+    Ok(match protocol::hand_over(&node.repl, &node.shard.lock(), &applied, &seen) {
+        None => None,
+        Some(protocol::HandOver::Deltas(deltas)) => {
+            let deltas = deltas
+                .into_iter()
+                .map(|(_, payload, origin)| Frame {
+                    crc32: crc(&payload),
+                    payload,
+                    origin: u32::from(origin),
+                    ..Default::default()
+                })
+                .collect();
+            Some(HandOver::Apply(ApplyRequest { hello: Some(hello(node)), origin: u32::from(region), deltas }))
+        }
+        Some(protocol::HandOver::Snapshot(snap)) => {
+            let begin = snapshot_begin(&snap, String::new(), 0, &[SlotRange::ALL]);
+            let chunks = snapshot_chunks(&snap, 0, region);
+            Some(HandOver::Snapshot(snapshot_parts(hello(node), region, begin, chunks)))
+        }
+    })
 }

@@ -2,11 +2,11 @@
 
 use std::time::Instant;
 
-use super::state::Role;
-use crate::server::Server;
+use crate::node::Node;
+use crate::node::replication::Role;
 
-pub fn fields(server: &Server) -> Vec<(String, String)> {
-    let repl = &server.repl;
+pub fn fields(node: &Node) -> Vec<(String, String)> {
+    let repl = &node.repl;
     let (replid, replid2, offset, second) = repl.ids();
     let mut out: Vec<(String, String)> = Vec::new();
     let mut push = |k: &str, v: String| out.push((k.to_string(), v));

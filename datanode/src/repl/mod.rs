@@ -1,18 +1,20 @@
-//! Replication: the backlog and its encoding (pure), the shared replication state of a
-//! node, the gRPC service a master offers its replicas and its region's syncer, and the
-//! loop by which a replica follows its master.
+//! Replication over the network, on top of the node core (`node`): the gRPC service a
+//! master offers its replicas and its region's syncer (`service`, `feed`), the loop by which
+//! a replica follows its master (`follow`), role changes (`role`), INFO replication (`info`).
+//! Everything they decide is sans-I/O, and the simulation drives it: the protocol's choices
+//! (`protocol`), the requests' answers (`handlers`), what a follower's stream carries
+//! (`stream`), full syncs put together (`fullsync`), a replica's handling of each event.
 
-pub mod backlog;
 pub mod backoff;
-pub mod codec;
 pub mod feed;
 pub mod follow;
+pub mod fullsync;
+pub mod handlers;
 pub mod info;
-pub mod lease;
 pub mod protocol;
 pub mod role;
 pub mod service;
-pub mod state;
+pub mod stream;
 
 /// The largest replication message either side decodes. A full sync's chunk is bounded by
 /// entries, not bytes, so one chunk of a few large keys (sets of thousands of members with

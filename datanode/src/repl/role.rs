@@ -4,35 +4,35 @@
 use std::sync::Arc;
 
 use super::follow;
-use super::state::{Link, Role};
-use crate::server::Server;
+use crate::node::Node;
+use crate::node::replication::{Link, Role};
 use crate::shard::Shard;
 
 /// Follows the master whose replication service is at `master` (host:port). The node stops
 /// taking writes and expiring keys at once; its data stays until the master's stream
 /// replaces it, and whatever it holds that the master lacks is handed to the master first.
-pub fn become_replica(server: &Arc<Server>, shard: &mut Shard, master: String, resp_host: String, resp_port: u16) {
+pub fn become_replica(node: &Arc<Node>, shard: &mut Shard, master: String, resp_host: String, resp_port: u16) {
     let role = Role::Replica { master: master.clone(), resp_host, resp_port };
-    if server.repl.role() == role {
+    if node.repl.role() == role {
         return;
     }
-    if let Some(task) = server.repl.follow_task.lock().take() {
+    if let Some(task) = node.repl.follow_task.lock().take() {
         task.abort();
     }
-    server.repl.demote(shard, role);
-    *server.repl.link.lock() = Link::default();
-    let task = tokio::spawn(follow::run(server.clone(), master));
-    *server.repl.follow_task.lock() = Some(task);
+    node.repl.demote(shard, role);
+    *node.repl.link.lock() = Link::default();
+    let task = tokio::spawn(follow::run(node.clone(), master));
+    *node.repl.follow_task.lock() = Some(task);
 }
 
 /// Stops following and takes writes, as a new incarnation with a new replication id.
-pub fn become_master(server: &Arc<Server>, shard: &mut Shard) {
-    if !server.repl.is_replica() {
+pub fn become_master(node: &Arc<Node>, shard: &mut Shard) {
+    if !node.repl.is_replica() {
         return;
     }
-    if let Some(task) = server.repl.follow_task.lock().take() {
+    if let Some(task) = node.repl.follow_task.lock().take() {
         task.abort();
     }
-    server.repl.promote(shard, crate::crdt::ActorId(rand::random()));
-    *server.repl.link.lock() = Link::default();
+    node.repl.promote(shard, crate::crdt::ActorId(rand::random()));
+    *node.repl.link.lock() = Link::default();
 }

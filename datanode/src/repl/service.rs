@@ -1,6 +1,7 @@
 //! The gRPC Replication service of a datanode: replicas follow it (`Sync`), the region's
 //! syncer reads from it by causal context (`Subscribe`) and writes peers' deltas into it
-//! (`Apply`, `ApplySnapshot`), and the operator reads and changes its role.
+//! (`Apply`, `ApplySnapshot`), and the operator reads and changes its role. Each request is
+//! answered by `handlers`; this layer only moves messages and streams.
 
 // tonic's own API returns `Result<_, Status>`; boxing it here would only add conversions.
 #![allow(clippy::result_large_err)]
@@ -8,76 +9,46 @@
 use std::sync::Arc;
 
 use meridian_proto::replication_server::Replication;
-use meridian_proto::snapshot_part::Part;
 use meridian_proto::{
-    ApplyReply, ApplyRequest, Frame, Hello, NodeStatus, Role as WireRole, SetRoleRequest, SnapshotPart, StatusRequest,
-    SubscribeRequest, SyncEvent, SyncRequest,
+    ApplyReply, ApplyRequest, NodeStatus, SetRoleRequest, SnapshotPart, StatusRequest, SubscribeRequest, SyncEvent,
+    SyncRequest,
 };
 use tokio::sync::mpsc;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
-use super::backlog::Record;
-use super::codec::{decode_context, decode_delta, decode_entries, encode_context, verify};
-use super::feed::{Events, follow_backlog, frame_of, send_resume, send_snapshot};
-use super::state::Role;
-use super::{protocol, role};
-use crate::keyspace::delta::Snapshot;
-use crate::keyspace::slot::SlotRange;
-use crate::server::{Server, now_ms};
+use super::feed::{Events, stream};
+use super::stream::Opening;
+use super::{handlers, role};
+use crate::node::Node;
+
+/// Parts one `ApplySnapshot` call may send: the chunks `fullsync` accepts, a header and an end.
+const MAX_PARTS: usize = super::fullsync::MAX_CHUNKS + 2;
 
 pub struct ReplicationService {
-    server: Arc<Server>,
+    node: Arc<Node>,
 }
 
 impl ReplicationService {
-    pub fn new(server: Arc<Server>) -> Self {
-        ReplicationService { server }
+    pub fn new(node: Arc<Node>) -> Self {
+        ReplicationService { node }
     }
-
-    fn check(&self, hello: Option<&Hello>) -> Result<(), Status> {
-        match Hello::refusal(hello, &self.server.repl.settings.database_id) {
-            Some(why) => Err(Status::failed_precondition(why)),
-            None => Ok(()),
-        }
-    }
-
-    fn check_master(&self) -> Result<(), Status> {
-        if self.server.repl.is_replica() {
-            return Err(Status::failed_precondition("READONLY this node is a replica; ask its master"));
-        }
-        Ok(())
-    }
-
-    fn check_active_active(&self) -> Result<(), Status> {
-        if !self.server.repl.settings.active_active {
-            return Err(Status::failed_precondition(
-                "this node is not part of an active-active database (start it with --active-active)",
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// Slot ranges from the wire, refusing impossible ones.
-pub fn parse_ranges(wire: &[meridian_proto::SlotRange]) -> Result<Vec<SlotRange>, Status> {
-    if wire.is_empty() {
-        return Ok(vec![SlotRange::ALL]);
-    }
-    wire.iter()
-        .map(|r| match (u16::try_from(r.start), u16::try_from(r.end)) {
-            (Ok(start), Ok(end)) if start <= end && end <= SlotRange::ALL.end => Ok(SlotRange { start, end }),
-            _ => Err(Status::invalid_argument(format!("bad slot range {}-{}", r.start, r.end))),
-        })
-        .collect()
-}
-
-fn bad_payload(e: impl std::fmt::Display) -> Status {
-    Status::data_loss(format!("refused: {e}; nothing of this batch was applied"))
 }
 
 type EventStream = ReceiverStream<Result<SyncEvent, Status>>;
+
+/// Streams to a follower in a task of its own, registered in INFO while it lasts.
+fn follow(node: &Arc<Node>, kind: &'static str, addr: String, opening: Opening) -> EventStream {
+    let (tx, rx): (Events, _) = mpsc::channel(64);
+    let node = node.clone();
+    tokio::spawn(async move {
+        let id = node.repl.add_follower(kind, addr, opening.cursor.pos);
+        let _ = stream(&node, id, opening, &tx).await;
+        node.repl.remove_follower(id);
+    });
+    ReceiverStream::new(rx)
+}
 
 #[tonic::async_trait]
 impl Replication for ReplicationService {
@@ -86,127 +57,58 @@ impl Replication for ReplicationService {
 
     async fn sync(&self, request: Request<SyncRequest>) -> Result<Response<EventStream>, Status> {
         let req = request.into_inner();
-        self.check(req.hello.as_ref())?;
-        self.check_master()?;
-        let (tx, rx) = mpsc::channel(64);
-        tokio::spawn(feed_replica(self.server.clone(), req, tx));
-        Ok(Response::new(ReceiverStream::new(rx)))
+        let opening = handlers::sync(&self.node, &req)?;
+        Ok(Response::new(follow(&self.node, "replica", req.replica_addr, opening)))
     }
 
     async fn subscribe(&self, request: Request<SubscribeRequest>) -> Result<Response<EventStream>, Status> {
         let req = request.into_inner();
-        self.check(req.hello.as_ref())?;
-        self.check_active_active()?;
-        self.check_master()?;
-        let ranges = parse_ranges(&req.ranges)?;
-        let applied = decode_context(&req.applied).map_err(bad_payload)?;
-        let region = req.hello.as_ref().map_or(0, |h| h.region) as u8;
-        let (tx, rx) = mpsc::channel(64);
-        tokio::spawn(feed_subscriber(self.server.clone(), ranges, applied, region, req.full, tx));
-        Ok(Response::new(ReceiverStream::new(rx)))
+        let opening = handlers::subscribe(&self.node, &req)?;
+        let region = req.hello.as_ref().map_or(0, meridian_proto::Hello::region_id);
+        Ok(Response::new(follow(&self.node, "syncer", format!("region {region}"), opening)))
     }
 
     async fn apply(&self, request: Request<ApplyRequest>) -> Result<Response<ApplyReply>, Status> {
-        let req = request.into_inner();
-        self.check(req.hello.as_ref())?;
-        // An old master of this region hands its writes over whatever the mode; only other
-        // regions need an active-active database.
-        if req.origin != u32::from(self.server.repl.settings.region) {
-            self.check_active_active()?;
-        }
-        self.check_master()?;
-        let region = |r: u32| u8::try_from(r).map_err(|_| Status::invalid_argument("bad origin region"));
-        let sender = region(req.origin)?;
-        // Decode everything first: a corrupt delta refuses the batch before any is applied.
-        let mut deltas = Vec::with_capacity(req.deltas.len());
-        for f in req.deltas {
-            verify(&f.payload, f.crc32).map_err(bad_payload)?;
-            // A relayed delta keeps the region that wrote it.
-            let origin = if f.origin == 0 { sender } else { region(f.origin)? };
-            deltas.push((decode_delta(&f.payload).map_err(bad_payload)?, f.payload, origin));
-        }
-        let server = &self.server;
-        let mut shard = server.shard.lock();
-        shard.set_now(now_ms());
-        let applied = protocol::apply_peer_deltas(&server.repl, &mut shard, &deltas);
-        server.wake_blocked(&mut shard);
-        drop(shard);
-        let offset = *server.repl.stream.offset.borrow();
-        Ok(Response::new(ApplyReply { applied, offset }))
+        handlers::apply(&self.node, request.into_inner()).map(Response::new)
     }
 
     async fn apply_snapshot(&self, request: Request<Streaming<SnapshotPart>>) -> Result<Response<ApplyReply>, Status> {
-        let mut parts = request.into_inner();
-        let mut begin = None;
-        let mut entries = Vec::new();
-        let mut origin = 0u8;
-        let mut ended = false;
-        while let Some(part) = parts.next().await {
+        let mut stream = request.into_inner();
+        let mut parts = Vec::new();
+        while let Some(part) = stream.next().await {
             let part = part?;
-            if begin.is_none() {
-                self.check(part.hello.as_ref())?;
-                origin = u8::try_from(part.origin).map_err(|_| Status::invalid_argument("bad origin region"))?;
+            let end = matches!(part.part, Some(meridian_proto::snapshot_part::Part::End(_)));
+            parts.push(part);
+            if end {
+                break;
             }
-            match part.part {
-                Some(Part::Begin(b)) => begin = Some(b),
-                Some(Part::Chunk(f)) => {
-                    verify(&f.payload, f.crc32).map_err(bad_payload)?;
-                    entries.extend(decode_entries(&f.payload).map_err(bad_payload)?);
-                }
-                Some(Part::End(_)) => {
-                    ended = true;
-                    break;
-                }
-                None => {}
+            if parts.len() >= MAX_PARTS {
+                return Err(Status::resource_exhausted("snapshot too long: nothing was applied"));
             }
         }
-        let Some(begin) = begin.filter(|_| ended) else {
-            return Err(Status::data_loss("truncated snapshot: nothing was applied"));
-        };
-        // A node's own region may push its state here (an old master coming back); other
-        // regions only into an active-active database.
-        if origin != self.server.repl.settings.region {
-            self.check_active_active()?;
-        }
-        self.check_master()?;
-        let ranges = parse_ranges(&begin.ranges)?;
-        let ctx = decode_context(&begin.context).map_err(bad_payload)?;
-        let applied = decode_context(&begin.applied).map_err(bad_payload)?;
-        let snap = Snapshot { ctx, applied, entries };
-        if origin == self.server.repl.settings.region {
-            let mut shard = self.server.shard.lock();
-            shard.set_now(now_ms());
-            protocol::take_handed_over_snapshot(&self.server.repl, &mut shard, &snap);
-            self.server.wake_blocked(&mut shard);
-            drop(shard);
-            let offset = *self.server.repl.stream.offset.borrow();
-            return Ok(Response::new(ApplyReply { applied: snap.entries.len() as u64, offset }));
-        }
-        let applied = apply_snapshot(&self.server, &ranges, &snap, origin);
-        let offset = *self.server.repl.stream.offset.borrow();
-        Ok(Response::new(ApplyReply { applied, offset }))
+        handlers::apply_snapshot(&self.node, parts).map(Response::new)
     }
 
     async fn status(&self, request: Request<StatusRequest>) -> Result<Response<NodeStatus>, Status> {
-        self.check(request.get_ref().hello.as_ref())?;
-        Ok(Response::new(status(&self.server, request.get_ref().digest)))
+        handlers::check_hello(&self.node, request.get_ref().hello.as_ref())?;
+        Ok(Response::new(handlers::status(&self.node, request.get_ref().digest)))
     }
 
     async fn set_role(&self, request: Request<SetRoleRequest>) -> Result<Response<NodeStatus>, Status> {
         let req = request.into_inner();
-        self.check(req.hello.as_ref())?;
-        let mut shard = self.server.shard.lock();
+        handlers::check_hello(&self.node, req.hello.as_ref())?;
+        let mut shard = self.node.shard.lock();
         if req.master_addr.is_empty() {
-            role::become_master(&self.server, &mut shard);
+            role::become_master(&self.node, &mut shard);
             if req.lease_ms > 0 {
-                self.server.repl.lease.grant(std::time::Duration::from_millis(req.lease_ms));
+                self.node.repl.lease.grant(std::time::Duration::from_millis(req.lease_ms));
             }
         } else {
             let (host, port) = resp_address(&req.master_addr);
-            role::become_replica(&self.server, &mut shard, req.master_addr, host, port);
+            role::become_replica(&self.node, &mut shard, req.master_addr, host, port);
         }
         drop(shard);
-        Ok(Response::new(status(&self.server, false)))
+        Ok(Response::new(handlers::status(&self.node, false)))
     }
 }
 
@@ -216,94 +118,4 @@ fn resp_address(repl_addr: &str) -> (String, u16) {
     let (host, port) = repl_addr.rsplit_once(':').unwrap_or((repl_addr, "0"));
     let port: u16 = port.parse().unwrap_or(0);
     (host.to_string(), port.saturating_sub(10000))
-}
-
-/// Joins a snapshot and records its effect in the backlog. Returns the keys it changed.
-pub fn apply_snapshot(server: &Server, ranges: &[SlotRange], snap: &Snapshot, origin: u8) -> u64 {
-    let mut shard = server.shard.lock();
-    shard.set_now(now_ms());
-    let changed = protocol::apply_peer_snapshot(&server.repl, &mut shard, ranges, snap, origin);
-    server.wake_blocked(&mut shard);
-    changed
-}
-
-pub fn status(server: &Server, with_digest: bool) -> NodeStatus {
-    let (replid, replid2, offset, second) = server.repl.ids();
-    let (context, applied, actor, region, digest, keys) = {
-        let shard = server.shard.lock();
-        let id = shard.identity();
-        let ctx = encode_context(shard.context());
-        (
-            ctx,
-            encode_context(shard.applied()),
-            id.actor.to_string(),
-            id.region,
-            with_digest.then(|| shard.digest()),
-            shard.dbsize(),
-        )
-    };
-    let link = server.repl.link.lock().clone();
-    let (role, master_addr) = match server.repl.role() {
-        Role::Master => (WireRole::Master, String::new()),
-        Role::Replica { master, .. } => (WireRole::Replica, master),
-    };
-    NodeStatus {
-        role: role as i32,
-        replid,
-        replid2,
-        offset,
-        second_offset: second.unwrap_or(0),
-        context,
-        actor,
-        region: u32::from(region),
-        master_addr,
-        master_link_up: link.up,
-        digest: digest.map(|d| d.to_vec().into()).unwrap_or_default(),
-        keys: keys as u64,
-        active_active: server.repl.settings.active_active,
-        applied,
-    }
-}
-
-/// A replica: partial sync from its offset when the backlog holds it, else a full sync.
-async fn feed_replica(server: Arc<Server>, req: SyncRequest, tx: Events) {
-    let start = protocol::start_replica(&server.repl, &mut server.shard.lock(), &req.replid, req.offset);
-    let Some(protocol::Start { replid, offset: pos, snapshot, .. }) = start else { return };
-    let id = server.repl.add_follower("replica", req.replica_addr.clone(), pos);
-    let sent = match snapshot {
-        Some(snap) => send_snapshot(&tx, snap, replid, pos, &[SlotRange::ALL]).await,
-        None => send_resume(&tx, replid, pos).await,
-    };
-    if sent.is_ok() {
-        let _ = follow_backlog(&server, id, pos, &tx, |r| Some(frame_of(r))).await;
-    }
-    server.repl.remove_follower(id);
-}
-
-/// A syncer: the deltas its context lacks, for its slots. Once caught up it is not sent its
-/// own region's deltas back (it already holds them); before that it is, because a region
-/// that failed over must get back what its old master had shipped here.
-async fn feed_subscriber(
-    server: Arc<Server>,
-    ranges: Vec<SlotRange>,
-    ctx: crate::crdt::CausalContext,
-    region: u8,
-    full: bool,
-    tx: Events,
-) {
-    let start = protocol::start_subscriber(&server.repl, &mut server.shard.lock(), &ctx, &ranges, full);
-    let Some(protocol::Start { replid, offset: pos, snapshot, live_from }) = start else { return };
-    let id = server.repl.add_follower("syncer", format!("region {region}"), pos);
-    let sent = match snapshot {
-        Some(snap) => send_snapshot(&tx, snap, replid, pos, &ranges).await,
-        None => send_resume(&tx, replid, pos).await,
-    };
-    if sent.is_ok() {
-        let pick = |r: &Record| {
-            let (payload, crc32) = protocol::pick_for_subscriber(r, &ctx, live_from, region, &ranges)?;
-            Some(Frame { payload, crc32, ..frame_of(r) })
-        };
-        let _ = follow_backlog(&server, id, pos, &tx, pick).await;
-    }
-    server.repl.remove_follower(id);
 }

@@ -2,7 +2,8 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::cmd::format::fmt_double;
+use super::error::ReplyError;
+use super::number::fmt_double;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reply {
@@ -66,8 +67,8 @@ impl Reply {
     pub fn encode(&self, out: &mut BytesMut, resp3: bool) {
         match self {
             Reply::Ok => out.put_slice(b"+OK\r\n"),
-            Reply::Status(s) => line(out, b'+', s.as_bytes()),
-            Reply::Error(s) => line(out, b'-', s.as_bytes()),
+            Reply::Status(s) => simple(out, b'+', s),
+            Reply::Error(s) => simple(out, b'-', s),
             Reply::Int(n) => {
                 let mut buf = itoa::Buffer::new();
                 line(out, b':', buf.format(*n).as_bytes());
@@ -156,6 +157,17 @@ fn line(out: &mut BytesMut, prefix: u8, body: &[u8]) {
     out.put_slice(b"\r\n");
 }
 
+/// A status or error line. Its text may quote what a client sent (an unknown command's
+/// name): a line break in it would end the line early and make the rest a reply of its own,
+/// so CR and LF become spaces, as Redis does.
+fn simple(out: &mut BytesMut, prefix: u8, text: &str) {
+    if !text.contains(['\r', '\n']) {
+        return line(out, prefix, text.as_bytes());
+    }
+    let body: Vec<u8> = text.bytes().map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect();
+    line(out, prefix, &body);
+}
+
 fn header(out: &mut BytesMut, prefix: u8, len: usize) {
     let mut buf = itoa::Buffer::new();
     line(out, prefix, buf.format(len).as_bytes());
@@ -168,8 +180,8 @@ fn bulk(out: &mut BytesMut, b: &[u8]) {
     out.put_slice(b"\r\n");
 }
 
-impl From<crate::cmd::ReplyError> for Reply {
-    fn from(e: crate::cmd::ReplyError) -> Reply {
+impl From<ReplyError> for Reply {
+    fn from(e: ReplyError) -> Reply {
         Reply::Error(e.0)
     }
 }
@@ -195,5 +207,11 @@ mod tests {
         assert_eq!(enc(&Reply::Double(1.5), false), "$3\r\n1.5\r\n");
         assert_eq!(enc(&Reply::Double(1.5), true), ",1.5\r\n");
         assert_eq!(enc(&Reply::Set(vec![Reply::Int(1)]), true), "~1\r\n:1\r\n");
+    }
+
+    #[test]
+    fn a_line_break_in_an_error_or_status_becomes_a_space() {
+        assert_eq!(enc(&Reply::error("ERR unknown command 'a\r\n+OK'"), false), "-ERR unknown command 'a  +OK'\r\n");
+        assert_eq!(enc(&Reply::status("x\ny"), true), "+x y\r\n");
     }
 }

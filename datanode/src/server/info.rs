@@ -107,7 +107,7 @@ pub fn render(server: &Server, shard: &Shard, requested: &[String]) -> String {
                 field("meridian_deltas_applied", shard.stats.deltas_applied.to_string());
             }
             "replication" => {
-                for (k, v) in crate::repl::info::fields(server) {
+                for (k, v) in crate::repl::info::fields(&server.node) {
                     field(&k, v);
                 }
             }

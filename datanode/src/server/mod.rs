@@ -14,34 +14,33 @@ pub mod topology;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use parking_lot::{Mutex, RwLock};
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, Semaphore, broadcast, mpsc};
+use tokio::sync::{Semaphore, broadcast, mpsc};
 use tracing::{error, info, warn};
 
+use crate::node::Node;
+use crate::node::clock::now_ms;
+use crate::node::replication::NodeSettings;
 use crate::shard::Shard;
 use clients::Clients;
 use config::Config;
 use pubsub::PubSub;
 use topology::Topology;
 
-/// Shared by every session. The shard sits behind a `parking_lot` mutex, not a tokio one:
-/// nothing awaits while it is held, and a session takes it once per batch of pipelined
-/// requests, so contention stays low while each batch runs atomically.
+/// Shared by every session: the node core (shard, replication state, wake-ups) and what only
+/// RESP clients need (pub/sub, the client registry, configuration, the shard map).
 pub struct Server {
-    pub shard: Mutex<Shard>,
+    pub node: Arc<Node>,
     pub pubsub: Mutex<PubSub>,
     pub clients: Clients,
     pub config: RwLock<Config>,
-    /// Woken whenever a key some blocked client waits on was written.
-    pub wake: Notify,
     pub stats: ServerStats,
     pub started: Instant,
     pub run_id: String,
     pub port: AtomicU64,
-    pub repl: crate::repl::state::ReplState,
     /// The region's shard map; replaced whole through `set_topology`.
     topology: RwLock<Arc<Topology>>,
     /// Bumped by every `set_topology`: sessions keep their own `Arc` of the map and reload
@@ -72,18 +71,10 @@ impl ServerStats {
     }
 }
 
-pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-}
-
-pub fn now_us() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
-}
-
 impl Server {
     /// A server for `shard` that serves every slot itself until `set_topology` says otherwise.
     pub fn new(shard: Shard, config: Config) -> Arc<Server> {
-        let settings = crate::repl::state::NodeSettings {
+        let settings = NodeSettings {
             database_id: String::new(),
             region: shard.region(),
             active_active: !shard.standalone(),
@@ -93,21 +84,19 @@ impl Server {
         Server::with_settings(shard, config, settings)
     }
 
-    pub fn with_settings(shard: Shard, config: Config, settings: crate::repl::state::NodeSettings) -> Arc<Server> {
+    pub fn with_settings(shard: Shard, config: Config, settings: NodeSettings) -> Arc<Server> {
         let host = config.get("bind").unwrap_or("127.0.0.1").to_string();
         let me = topology::NodeAddr { host, port: u16::try_from(config.usize("port")).unwrap_or(0) };
         let run_id: String = (0..40).map(|_| format!("{:x}", rand::random::<u8>() % 16)).collect();
         Arc::new(Server {
-            shard: Mutex::new(shard),
+            node: Arc::new(Node::new(shard, settings)),
             pubsub: Mutex::new(PubSub::default()),
             clients: Clients::default(),
             config: RwLock::new(config),
-            wake: Notify::new(),
             stats: ServerStats::default(),
             started: Instant::now(),
             run_id,
             port: AtomicU64::new(0),
-            repl: crate::repl::state::ReplState::new(settings),
             topology: RwLock::new(Arc::new(Topology::single(me))),
             topology_epoch: AtomicU64::new(0),
         })
@@ -120,13 +109,6 @@ impl Server {
     pub fn set_topology(&self, topology: Topology) {
         *self.topology.write() = Arc::new(topology);
         self.topology_epoch.fetch_add(1, Ordering::Release);
-    }
-
-    /// Wakes blocked clients if the last batch wrote a key one of them waits on.
-    pub fn wake_blocked(&self, shard: &mut Shard) {
-        if !shard.take_woken().is_empty() {
-            self.wake.notify_waiters();
-        }
     }
 }
 
@@ -143,10 +125,12 @@ async fn expire_loop(server: Arc<Server>, mut stop: broadcast::Receiver<()>) {
         }
         let budget = Instant::now() + tick / 4;
         loop {
-            let mut shard = server.shard.lock();
+            let node = &server.node;
+            let mut shard = node.shard.lock();
             shard.set_now(now_ms());
             let deleted = shard.expire_due(PER_ROUND);
-            server.wake_blocked(&mut shard);
+            let deltas = shard.take_delta().into_iter().collect();
+            node.ship(&mut shard, deltas);
             drop(shard);
             if deleted < PER_ROUND || Instant::now() > budget {
                 break;
@@ -191,11 +175,12 @@ pub async fn run(listener: TcpListener, server: Arc<Server>, shutdown: impl Futu
                 continue;
             };
             let _ = socket.set_nodelay(true);
+            let laddr = socket.local_addr().ok();
             let server = server.clone();
             let stop = stop_tx.subscribe();
             let done = done_tx.clone();
             tokio::spawn(async move {
-                if let Err(e) = session::serve(server, socket, addr, stop).await {
+                if let Err(e) = session::serve(server, socket, (addr, laddr), stop).await {
                     tracing::debug!(error = %e, %addr, "client connection ended with an error");
                 }
                 drop(permit);

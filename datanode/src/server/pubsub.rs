@@ -88,10 +88,22 @@ impl PubSub {
         (receivers, overflowed)
     }
 
+    /// Channels with at least one subscriber whose name matches `pattern` (all without one).
+    pub fn channels(&self, pattern: Option<&[u8]>) -> Vec<Bytes> {
+        let mut m = glob::Match::new(false);
+        self.channels.keys().filter(|c| pattern.is_none_or(|p| m.run(p, c))).cloned().collect()
+    }
+
+    /// Subscribers of `channel` (patterns not counted, as in Redis).
+    pub fn subscribers(&self, channel: &[u8]) -> usize {
+        self.channels.get(channel).map_or(0, HashMap::len)
+    }
+
     pub fn channel_count(&self) -> usize {
         self.channels.len()
     }
 
+    /// Patterns with a subscriber, each counted once (PUBSUB NUMPAT, as Redis 7).
     pub fn pattern_count(&self) -> usize {
         self.patterns.len()
     }

@@ -2,9 +2,12 @@
 //! writes the replies, and handles the stateful parts of the protocol (MULTI, pub/sub,
 //! blocking pops, HELLO/AUTH, CLIENT KILL).
 
+mod client;
 mod cluster;
 mod commands;
 mod replication;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::io;
@@ -14,14 +17,14 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{broadcast, mpsc};
 
 use super::clients::ClientHandle;
 use super::pubsub::MAILBOX;
 use super::{Server, now_ms};
-use crate::cmd::{self, Args, Blocked, Handler, ReplyError};
+use crate::cmd::{self, Args, Blocked, Call, Handler, SessionCmd as S};
 use crate::resp::Reply;
 use crate::resp::frame::{self, Request};
 use crate::shard::Shard;
@@ -31,10 +34,23 @@ use crate::shard::Shard;
 const FLUSH_AT: usize = 64 * 1024;
 /// Read buffer growth step.
 const READ_CHUNK: usize = 16 * 1024;
+/// Redis's `client-query-buffer-limit` default: what a blocked client may pipeline before
+/// the session stops reading it until its command is done.
+const QUERY_BUFFER_LIMIT: usize = 1 << 30;
 
 /// Tells a client over `maxclients` why, then hangs up.
 pub async fn refuse(mut socket: TcpStream) {
     let _ = socket.write_all(b"-ERR max number of clients reached\r\n").await;
+}
+
+/// A blocking command waiting for a write to one of its keys.
+struct Wait {
+    args: Vec<Bytes>,
+    f: cmd::BlockFn,
+    keys: Vec<Bytes>,
+    timeout_ms: u64,
+    /// The reply if the timeout passes first.
+    on_timeout: Reply,
 }
 
 /// What the session loop must do after a batch.
@@ -42,13 +58,9 @@ enum Flow {
     Next,
     Close,
     /// A blocking command found nothing: wait, then retry it.
-    Block {
-        args: Vec<Bytes>,
-        f: cmd::BlockFn,
-        keys: Vec<Bytes>,
-        timeout_ms: u64,
-        on_timeout: Reply,
-    },
+    Block(Wait),
+    /// A long command: run its steps, letting other clients in between.
+    Stepwise(Box<dyn cmd::Stepwise>),
 }
 
 pub struct Session {
@@ -57,26 +69,33 @@ pub struct Session {
     id: u64,
     resp3: bool,
     authed: bool,
-    multi: Option<Vec<Vec<Bytes>>>,
+    /// A transaction's queue: checked calls, run as they are at EXEC.
+    multi: Option<Vec<Call>>,
     multi_failed: bool,
     watches: Vec<(Bytes, u64)>,
     subs: BTreeSet<Bytes>,
     psubs: BTreeSet<Bytes>,
+    /// Keys whose blocking queues hold this client while a blocking command waits.
+    blocked_on: Vec<Bytes>,
     mailbox: mpsc::Sender<Reply>,
     out: BytesMut,
     cluster: cluster::ClusterConn,
 }
 
-pub async fn serve(
+/// Serves one client on `socket` (a TCP connection, or any byte stream in tests) until it
+/// leaves, is killed, or the server stops.
+pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     server: Arc<Server>,
-    mut socket: TcpStream,
-    addr: SocketAddr,
+    mut socket: S,
+    (addr, laddr): (SocketAddr, Option<SocketAddr>),
     mut stop: broadcast::Receiver<()>,
 ) -> io::Result<()> {
-    let handle = server.clients.register(addr, socket.local_addr().ok());
+    let handle = server.clients.register(addr, laddr);
     let id = handle.info.lock().id;
     let (tx, mut rx) = mpsc::channel(MAILBOX);
     let authed = server.config.read().get("requirepass").is_none_or(str::is_empty);
+    // From here on the session owns the client's registration: whatever way this task
+    // ends (a reply error, the client leaving, a panic), dropping it cleans up.
     let mut s = Session {
         server: server.clone(),
         handle: handle.clone(),
@@ -88,19 +107,26 @@ pub async fn serve(
         watches: Vec::new(),
         subs: BTreeSet::new(),
         psubs: BTreeSet::new(),
+        blocked_on: Vec::new(),
         mailbox: tx,
         out: BytesMut::with_capacity(READ_CHUNK),
         cluster: cluster::ClusterConn::new(&server),
     };
-    let result = s.run(&mut socket, &mut rx, &mut stop).await;
-    s.cleanup();
-    result
+    s.run(&mut socket, &mut rx, &mut stop).await
+}
+
+/// Per-connection cleanup as a drop guard: the client leaves CLIENT LIST, its WATCHes, its
+/// subscriptions and its places in blocking queues go, even if the session panicked.
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.cleanup();
+    }
 }
 
 impl Session {
-    async fn run(
+    async fn run<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
-        socket: &mut TcpStream,
+        socket: &mut S,
         mailbox: &mut mpsc::Receiver<Reply>,
         stop: &mut broadcast::Receiver<()>,
     ) -> io::Result<()> {
@@ -139,9 +165,9 @@ impl Session {
 
     /// Parses and runs everything buffered, including requests that arrive while a
     /// blocking command waits. Returns false when the connection must close.
-    async fn process(
+    async fn process<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
-        socket: &mut TcpStream,
+        socket: &mut S,
         input: &mut BytesMut,
         pending: &mut VecDeque<Request>,
     ) -> io::Result<bool> {
@@ -167,12 +193,13 @@ impl Session {
                         self.flush(socket).await?;
                         return Ok(false);
                     }
-                    Flow::Block { args, f, keys, timeout_ms, on_timeout } => {
+                    Flow::Block(wait) => {
                         self.flush(socket).await?;
-                        if !self.block(socket, input, args, f, keys, timeout_ms, on_timeout).await? {
+                        if !self.block(socket, input, wait).await? {
                             return Ok(false);
                         }
                     }
+                    Flow::Stepwise(cmd) => self.run_steps(cmd).await,
                 }
                 self.flush(socket).await?;
             }
@@ -184,7 +211,7 @@ impl Session {
         }
     }
 
-    async fn flush(&mut self, socket: &mut TcpStream) -> io::Result<()> {
+    async fn flush<S: AsyncWrite + Unpin>(&mut self, socket: &mut S) -> io::Result<()> {
         if !self.out.is_empty() {
             socket.write_all(&self.out).await?;
             self.server.stats.net_output_bytes.fetch_add(self.out.len() as u64, Ordering::Relaxed);
@@ -195,13 +222,17 @@ impl Session {
 
     /// Runs queued requests under one shard lock until they are done, the reply buffer is
     /// big enough to flush, or one of them changes the flow.
+    /// Each request's delta (what it changed) is taken from the shard after it ran and the
+    /// batch's deltas go to the backlog together, before the lock is released.
     fn run_batch(&mut self, pending: &mut VecDeque<Request>) -> Flow {
         let server = self.server.clone();
-        let mut shard = server.shard.lock();
+        let node = &server.node;
+        let mut shard = node.shard.lock();
         shard.set_now(now_ms());
         let mut flow = Flow::Next;
         let mut last = None;
         let mut count = 0;
+        let mut deltas = Vec::new();
         while let Some(req) = pending.pop_front() {
             if req.is_empty() {
                 continue;
@@ -209,11 +240,13 @@ impl Session {
             count += 1;
             last = Some(req[0].clone());
             flow = self.dispatch(req, &mut shard);
+            // Inside MULTI nothing runs until EXEC, whose delta is the whole transaction's.
+            deltas.extend(shard.take_delta());
             if !matches!(flow, Flow::Next) || self.out.len() >= FLUSH_AT {
                 break;
             }
         }
-        server.wake_blocked(&mut shard);
+        node.ship(&mut shard, deltas);
         drop(shard);
         // Counted once per batch: a shared counter bumped per command bounces between cores.
         server.stats.total_commands.fetch_add(count, Ordering::Relaxed);
@@ -230,28 +263,36 @@ impl Session {
     }
 
     fn dispatch(&mut self, req: Vec<Bytes>, shard: &mut Shard) -> Flow {
-        let Some(spec) = cmd::lookup(&req[0]) else {
-            self.fail_in_multi();
-            self.reply(cmd::unknown_command(&req).into());
-            return Flow::Next;
-        };
-        if !spec.arity_ok(req.len()) {
-            self.fail_in_multi();
-            self.reply(ReplyError::wrong_arity(spec.name).into());
-            return Flow::Next;
+        // Lets the tests prove that no panic can leak a client's registrations.
+        #[cfg(test)]
+        if &req[0][..] == tests::PANIC {
+            panic!("a test asked this session to panic");
         }
-        if !self.authed && !matches!(spec.name, "auth" | "hello" | "quit" | "reset") {
+        let call = match Call::new(req) {
+            Ok(call) => call,
+            Err(e) => {
+                self.fail_in_multi();
+                self.reply(e.into());
+                return Flow::Next;
+            }
+        };
+        let spec = call.spec;
+        let session = match spec.handler {
+            Handler::Session(c) => Some(c),
+            _ => None,
+        };
+        if !self.authed && !matches!(session, Some(S::Auth | S::Hello | S::Quit | S::Reset)) {
             self.reply(Reply::error("NOAUTH Authentication required."));
             return Flow::Next;
         }
-        if self.redirected(spec, &req, shard) {
+        if self.redirected(spec, &call.args, shard) {
             return Flow::Next;
         }
         if !self.resp3
             && self.subscribed()
             && !matches!(
-                spec.name,
-                "subscribe" | "unsubscribe" | "psubscribe" | "punsubscribe" | "ping" | "quit" | "reset"
+                session,
+                Some(S::Subscribe | S::Unsubscribe | S::Psubscribe | S::Punsubscribe | S::Ping | S::Quit | S::Reset)
             )
         {
             self.reply(Reply::error(format!(
@@ -260,42 +301,67 @@ impl Session {
             )));
             return Flow::Next;
         }
-        if let Some(refusal) = spec.is_write().then(|| self.server.repl.write_refusal()).flatten() {
+        if let Some(refusal) = spec.is_write().then(|| self.server.node.repl.write_refusal()).flatten() {
             self.fail_in_multi();
             self.reply(Reply::error(refusal));
             return Flow::Next;
         }
         if let Some(queue) = &mut self.multi {
-            if !matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset") {
-                queue.push(req);
+            if !matches!(session, Some(S::Exec | S::Discard | S::Multi | S::Watch | S::Quit | S::Reset)) {
+                queue.push(call);
                 self.reply(Reply::status("QUEUED"));
                 return Flow::Next;
             }
         }
         match spec.handler {
             Handler::Data(_) => {
-                let r = cmd::run_data(spec, req, shard);
+                let r = cmd::run_data(call, shard);
                 self.reply(r);
                 Flow::Next
             }
-            Handler::Blocking(f) => {
-                let mut args = Args::new(req.clone());
-                match f(&mut args, shard) {
-                    Ok(Blocked::Reply(r)) => {
-                        self.reply(r);
-                        Flow::Next
-                    }
-                    Ok(Blocked::Wait { keys, timeout_ms, on_timeout }) => {
-                        Flow::Block { args: req, f, keys, timeout_ms, on_timeout }
-                    }
-                    Err(e) => {
-                        self.reply(e.into());
-                        Flow::Next
-                    }
+            Handler::Blocking(f) => match f(&mut Args::new(call.args.clone()), shard) {
+                Ok(Blocked::Reply(r)) => {
+                    self.reply(r);
+                    Flow::Next
                 }
-            }
-            Handler::Session => self.session_command(spec.name, req, shard),
+                Ok(Blocked::Wait { keys, timeout_ms, on_timeout }) => {
+                    Flow::Block(Wait { args: call.args, f, keys, timeout_ms, on_timeout })
+                }
+                Err(e) => {
+                    self.reply(e.into());
+                    Flow::Next
+                }
+            },
+            Handler::Stepwise(start) => match start(&mut Args::new(call.args)) {
+                Ok(cmd) => Flow::Stepwise(cmd),
+                Err(e) => {
+                    self.reply(e.into());
+                    Flow::Next
+                }
+            },
+            Handler::Session(c) => self.session_command(c, call.args, shard),
         }
+    }
+
+    /// Runs a long command step by step, taking the shard for each step only, and yielding
+    /// to the other tasks between steps, so no client waits on it for long.
+    async fn run_steps(&mut self, mut cmd: Box<dyn cmd::Stepwise>) {
+        let node = self.server.node.clone();
+        let reply = loop {
+            let done = {
+                let mut shard = node.shard.lock();
+                shard.set_now(now_ms());
+                let done = cmd.step(&mut shard);
+                let deltas = shard.take_delta().into_iter().collect();
+                node.ship(&mut shard, deltas);
+                done
+            };
+            if let Some(reply) = done {
+                break reply;
+            }
+            tokio::task::yield_now().await;
+        };
+        self.reply(reply);
     }
 
     fn subscribed(&self) -> bool {
@@ -310,82 +376,16 @@ impl Session {
 
     /// Waits for a key of a blocked command to be written, retrying the command each time;
     /// replies `on_timeout` when the timeout passes. Returns false if the client left.
-    #[allow(clippy::too_many_arguments)]
-    async fn block(
+    async fn block<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
-        socket: &mut TcpStream,
+        socket: &mut S,
         input: &mut BytesMut,
-        args: Vec<Bytes>,
-        f: cmd::BlockFn,
-        keys: Vec<Bytes>,
-        timeout_ms: u64,
-        on_timeout: Reply,
+        wait: Wait,
     ) -> io::Result<bool> {
-        let server = self.server.clone();
-        {
-            let mut shard = server.shard.lock();
-            for k in &keys {
-                shard.block_on(k, self.id);
-            }
-        }
-        self.handle.info.lock().blocked = true;
-        let deadline = (timeout_ms > 0).then(|| tokio::time::Instant::now() + Duration::from_millis(timeout_ms));
-        let result = loop {
-            let notified = server.wake.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            let attempt = {
-                let mut shard = server.shard.lock();
-                // Clients ahead in line are served first, as Redis does.
-                if shard.first_in_line(&keys, self.id) {
-                    shard.set_now(now_ms());
-                    let r = f(&mut Args::new(args.clone()), &mut shard);
-                    server.wake_blocked(&mut shard);
-                    Some(r)
-                } else {
-                    None
-                }
-            };
-            match attempt {
-                Some(Ok(Blocked::Reply(r))) => break Some(r),
-                Some(Err(e)) => break Some(e.into()),
-                Some(Ok(Blocked::Wait { .. })) | None => {}
-            }
-            let sleep = async {
-                match deadline {
-                    Some(d) => tokio::time::sleep_until(d).await,
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                _ = &mut notified => {}
-                // On a real timeout Redis answers every blocking command with a null array
-                // (`*-1`), even BLMOVE, whose non-blocking answer inside MULTI is `$-1`.
-                _ = sleep => break Some(if on_timeout == Reply::Nil { Reply::NilArray } else { on_timeout.clone() }),
-                _ = self.handle.kill.notified() => break None,
-                read = socket.read_buf(input) => {
-                    // The client may pipeline more requests while blocked (they run after),
-                    // or hang up.
-                    if read? == 0 {
-                        break None;
-                    }
-                }
-            }
-        };
-        let others_wait = {
-            let mut shard = server.shard.lock();
-            let mut others = false;
-            for k in &keys {
-                others |= shard.unblock(k, self.id);
-            }
-            others
-        };
-        if others_wait {
-            // The next in line may now take what is there.
-            server.wake.notify_waiters();
-        }
-        self.handle.info.lock().blocked = false;
-        match result {
+        self.enter_queues(&wait.keys);
+        let result = self.wait_for_keys(socket, input, &wait).await;
+        self.leave_queues();
+        match result? {
             Some(r) => {
                 self.reply(r);
                 self.flush(socket).await?;
@@ -395,18 +395,121 @@ impl Session {
         }
     }
 
-    fn cleanup(&mut self) {
-        let mut ps = self.server.pubsub.lock();
-        for ch in &self.subs {
-            ps.unsubscribe(ch, self.id);
+    /// Puts this client in line for each of `keys`.
+    fn enter_queues(&mut self, keys: &[Bytes]) {
+        let node = self.server.node.clone();
+        let mut shard = node.shard.lock();
+        for k in keys {
+            shard.block_on(k, self.id);
         }
-        for p in &self.psubs {
-            ps.punsubscribe(p, self.id);
+        drop(shard);
+        self.blocked_on = keys.to_vec();
+        self.handle.info.lock().blocked = true;
+    }
+
+    /// One try of the blocked command, if this client is first in line for its keys: its
+    /// reply when it no longer has to wait.
+    fn attempt(&self, wait: &Wait) -> Option<Reply> {
+        let node = &self.server.node;
+        let mut shard = node.shard.lock();
+        // Clients ahead in line are served first, as Redis does.
+        if !shard.first_in_line(&wait.keys, self.id) {
+            return None;
+        }
+        shard.set_now(now_ms());
+        let r = (wait.f)(&mut Args::new(wait.args.clone()), &mut shard);
+        let deltas = shard.take_delta().into_iter().collect();
+        node.ship(&mut shard, deltas);
+        match r {
+            Ok(Blocked::Reply(r)) => Some(r),
+            Err(e) => Some(e.into()),
+            Ok(Blocked::Wait { .. }) => None,
+        }
+    }
+
+    /// Retries at every wake-up until the command answers or the timeout passes (`Some`
+    /// reply), or the client leaves or is killed (`None`).
+    async fn wait_for_keys<S: AsyncRead + Unpin>(
+        &mut self,
+        socket: &mut S,
+        input: &mut BytesMut,
+        wait: &Wait,
+    ) -> io::Result<Option<Reply>> {
+        let node = self.server.node.clone();
+        let deadline =
+            (wait.timeout_ms > 0).then(|| tokio::time::Instant::now() + Duration::from_millis(wait.timeout_ms));
+        loop {
+            let notified = node.wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(reply) = self.attempt(wait) {
+                return Ok(Some(reply));
+            }
+            let sleep = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            // What a blocked client pipelines is kept for later, up to Redis's query buffer
+            // limit; past it, reading waits until the command is done.
+            let room = input.len() < QUERY_BUFFER_LIMIT;
+            tokio::select! {
+                _ = &mut notified => {}
+                // On a real timeout Redis answers every blocking command with a null array
+                // (`*-1`), even BLMOVE, whose non-blocking answer inside MULTI is `$-1`.
+                _ = sleep => {
+                    let r = if wait.on_timeout == Reply::Nil { Reply::NilArray } else { wait.on_timeout.clone() };
+                    return Ok(Some(r));
+                }
+                _ = self.handle.kill.notified() => return Ok(None),
+                read = socket.read_buf(input), if room => {
+                    // The client may pipeline more requests while blocked (they run after),
+                    // or hang up.
+                    if read? == 0 {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Takes this client out of the blocking queues it waits in.
+    fn leave_queues(&mut self) {
+        if self.blocked_on.is_empty() {
+            return;
+        }
+        let node = self.server.node.clone();
+        let mut others_wait = false;
+        {
+            let mut shard = node.shard.lock();
+            for k in self.blocked_on.drain(..) {
+                others_wait |= shard.unblock(&k, self.id);
+            }
+        }
+        if others_wait {
+            // The next in line may now take what is there.
+            node.wake.notify_waiters();
+        }
+        self.handle.info.lock().blocked = false;
+    }
+
+    /// Everything the server holds for this client. Runs from `Drop`, so it must not panic:
+    /// the locks are parking_lot's (never poisoned), and none is held by this task when a
+    /// panic unwinds to here (their guards live in the frames being unwound).
+    fn cleanup(&mut self) {
+        self.leave_queues();
+        let mut ps = self.server.pubsub.lock();
+        for ch in std::mem::take(&mut self.subs) {
+            ps.unsubscribe(&ch, self.id);
+        }
+        for p in std::mem::take(&mut self.psubs) {
+            ps.punsubscribe(&p, self.id);
         }
         drop(ps);
         if !self.watches.is_empty() {
-            let server = self.server.clone();
-            let mut shard = server.shard.lock();
+            let node = self.server.node.clone();
+            let mut shard = node.shard.lock();
             self.unwatch_all(&mut shard);
         }
         self.server.clients.unregister(self.id);

@@ -1,24 +1,23 @@
 //! One shard replica's state: keyspace, causal context, clock and identity. Every write goes
 //! through `commit`, which joins the command's delta exactly as a peer's delta would be
-//! joined, so local and replicated writes cannot disagree. No I/O happens here.
+//! joined, so local and replicated writes cannot disagree, and keeps it for the caller to
+//! take (`take_delta`) and hand to replication. No I/O happens here.
 
 use std::collections::HashMap;
 
 use bytes::Bytes;
 
 use crate::crdt::context::CausalContext;
-use crate::crdt::dot::{ActorId, Dot};
+use crate::crdt::dot::{ActorId, Dot, Minted};
 use crate::crdt::seen::Either;
 use crate::crdt::tag::{Hlc, Tag};
-use crate::keyspace::Keyspace;
+use crate::keyspace::claims::{RangeClaims, SeenAt};
 use crate::keyspace::delta::Delta;
 use crate::keyspace::digest::digest;
 use crate::keyspace::entry::{Content, Entry, Kind};
+use crate::keyspace::{Keyspace, slot_of};
 
 mod snapshot;
-
-/// Where committed deltas go (the replication backlog, later); `None` drops them.
-pub type DeltaSink = Box<dyn FnMut(&Delta) + Send>;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Identity {
@@ -37,7 +36,10 @@ pub struct Stats {
 
 pub struct Shard {
     keyspace: Keyspace,
+    /// What this shard has seen, for all of its keys.
     ctx: CausalContext,
+    /// What it has seen for some of its slots only (`keyspace::claims`).
+    claims: RangeClaims,
     hlc: Hlc,
     id: Identity,
     counter: u64,
@@ -51,8 +53,10 @@ pub struct Shard {
     compact_eagerly: bool,
     /// A replica: its master decides every change, expiry included, so reads never delete.
     read_only: bool,
-    sink: Option<DeltaSink>,
-    txn: Option<Delta>,
+    /// Everything committed since the caller last took it, joined into one delta: a
+    /// command's (an expired key deleted on the way and the write itself ship as one), or a
+    /// whole transaction's when the caller takes it only after EXEC.
+    outbox: Option<Delta>,
     /// Write sequence number of the last change to each WATCHed key, with its watcher count.
     watched: HashMap<Bytes, (usize, u64)>,
     write_seq: u64,
@@ -75,6 +79,7 @@ impl Shard {
         Shard {
             keyspace: Keyspace::new(),
             ctx: CausalContext::new(),
+            claims: RangeClaims::default(),
             hlc: Hlc::default(),
             id,
             counter: 0,
@@ -83,8 +88,7 @@ impl Shard {
             now_ms: 0,
             compact_eagerly: true,
             read_only: false,
-            sink: None,
-            txn: None,
+            outbox: None,
             watched: HashMap::new(),
             write_seq: 0,
             blocked: HashMap::new(),
@@ -106,10 +110,6 @@ impl Shard {
 
     pub fn is_read_only(&self) -> bool {
         self.read_only
-    }
-
-    pub fn set_sink(&mut self, sink: Option<DeltaSink>) {
-        self.sink = sink;
     }
 
     /// True when no other replica exists: no concurrent write can ever arrive.
@@ -150,8 +150,32 @@ impl Shard {
         &self.keyspace
     }
 
+    /// What it has seen for some of its slots only.
+    pub fn claims(&self) -> &RangeClaims {
+        &self.claims
+    }
+
+    /// Every dot it has seen for any of its keys: its context and its range claims. What it
+    /// reports for anti-entropy, where a peer's dot it lacks everywhere is a gap.
+    pub fn seen_anywhere(&self) -> CausalContext {
+        let mut all = self.claims.union();
+        all.merge(&self.ctx);
+        all
+    }
+
     pub fn digest(&self) -> [u8; 32] {
-        digest(&self.keyspace, &self.ctx)
+        let state = digest(&self.keyspace, &self.ctx);
+        if self.claims.is_empty() {
+            return state;
+        }
+        let mut h = blake3::Hasher::new();
+        h.update(&state);
+        for (range, ctx) in self.claims.iter() {
+            h.update(&range.start.to_le_bytes());
+            h.update(&range.end.to_le_bytes());
+            h.update(&digest(&Keyspace::new(), ctx));
+        }
+        *h.finalize().as_bytes()
     }
 
     /// A fresh dot and stamp for one mutation.
@@ -239,31 +263,39 @@ impl Shard {
         existed
     }
 
-    /// Applies a locally made delta and hands it to replication (or to the open transaction).
+    /// Applies a locally made delta and keeps it for `take_delta`.
     pub fn commit(&mut self, mut delta: Delta) {
         if delta.is_empty() {
             return;
         }
         self.give_atoms_own_dots(&mut delta);
+        let keyspace = &self.keyspace;
+        delta.attribute(|key| keyspace.get(key).cloned());
         let orphans = self.join_delta(&delta);
         if !orphans.is_empty() {
             self.drop_orphan_ttls(orphans, &mut delta);
         }
         // Every counter minted since the last commit belongs to this one (a command that
         // minted and then failed leaves its counter here too, so ranges never have gaps).
-        let minted = (self.id.actor, self.committed + 1, self.counter);
+        // A delta always has an identity, so one that minted nothing gets a counter of its own.
+        if self.counter == self.committed {
+            self.counter += 1;
+        }
+        let minted = Minted { actor: self.id.actor, first: self.committed + 1, last: self.counter };
         self.committed = self.counter;
-        self.note_applied(Some(minted));
+        self.applied.insert_minted(minted);
         delta.minted = Some(minted);
         self.stats.deltas_committed += 1;
-        match &mut self.txn {
-            Some(txn) => txn.absorb(delta),
-            None => {
-                if let Some(sink) = &mut self.sink {
-                    sink(&delta);
-                }
-            }
+        match &mut self.outbox {
+            Some(out) => out.absorb(delta),
+            None => self.outbox = Some(delta),
         }
+    }
+
+    /// The delta of everything committed since the last call (None if nothing was): the
+    /// caller hands it to replication (`node::Node::ship`).
+    pub fn take_delta(&mut self) -> Option<Delta> {
+        self.outbox.take()
     }
 
     /// Commands stamp every atom they write with the one tag they minted; before the delta
@@ -325,6 +357,8 @@ impl Shard {
             }
         }
         if !extra.is_empty() {
+            let keyspace = &self.keyspace;
+            extra.attribute(|key| keyspace.get(key).cloned());
             let _ = self.join_delta(&extra);
             delta.absorb(extra);
         }
@@ -341,19 +375,15 @@ impl Shard {
         }
         // A peer's delta already carries its own TTL removals.
         let _orphans = self.join_delta(delta);
-        self.note_applied(delta.minted);
+        // Taken as a range, in one step: a peer's range may be as long as it likes (decoding
+        // bounded its numbers), it costs the same.
+        if let Some(minted) = delta.minted.filter(|_| !delta.split) {
+            self.applied.insert_minted(minted);
+        }
         if let Some(applied) = delta.applied.as_ref().filter(|_| delta.merge_ctx) {
             self.applied.merge(applied);
         }
         self.stats.deltas_applied += 1;
-    }
-
-    fn note_applied(&mut self, minted: Option<(ActorId, u64, u64)>) {
-        if let Some((actor, first, last)) = minted {
-            for c in first..=last {
-                self.applied.insert(Dot::new(actor, c));
-            }
-        }
     }
 
     /// The identities of every delta joined here.
@@ -361,21 +391,31 @@ impl Shard {
         &self.applied
     }
 
-    /// Whether this shard has joined `delta` itself (not merely seen its dots).
-    pub fn has_applied(&self, minted: Option<(ActorId, u64, u64)>) -> bool {
-        minted.is_some_and(|(actor, first, last)| (first..=last).all(|c| self.applied.contains(&Dot::new(actor, c))))
+    /// Whether this shard has joined the delta `minted` names, whole (not merely seen its
+    /// dots).
+    pub fn has_applied(&self, minted: Option<Minted>) -> bool {
+        minted.is_some_and(|m| self.applied.contains_minted(m))
     }
 
     /// Joins a delta into the state. Returns the keys it left with a TTL but no content.
     fn join_delta(&mut self, delta: &Delta) -> Vec<Bytes> {
-        let Shard { keyspace, ctx, compact_eagerly, .. } = self;
+        let Shard { keyspace, ctx, claims, compact_eagerly, .. } = self;
+        let no_claims = RangeClaims::default();
+        let their_claims = delta.claims.as_deref().unwrap_or(&no_claims);
+        let by_slot = !claims.is_empty() || !their_claims.is_empty();
         let mut orphans = Vec::new();
         for (key, part) in &delta.entries {
+            // Range claims hold for some slots: only then is the key's slot needed.
+            let slot = if by_slot { slot_of(key) } else { 0 };
+            let mine = SeenAt { ctx, claims, slot };
             keyspace.update(key, |entry| {
                 match &delta.ctx {
                     // A snapshot's record: whole entries, and everything its sender had seen.
-                    Some(seen) => entry.join(ctx, part, &Either(&delta.dots, seen), true),
-                    None => entry.join(ctx, part, &delta.dots, false),
+                    Some(seen) => {
+                        let theirs = SeenAt { ctx: seen, claims: their_claims, slot };
+                        entry.join(&mine, part, &Either(&delta.dots, &theirs), true)
+                    }
+                    None => entry.join(&mine, part, &delta.dots, false),
                 }
                 if *compact_eagerly {
                     entry.compact_touched(part);
@@ -389,13 +429,33 @@ impl Shard {
             self.ctx.insert(*dot);
         }
         if let Some(extra) = delta.ctx.as_ref().filter(|_| delta.merge_ctx) {
-            self.ctx.merge(extra);
+            self.take_context(extra, &delta.scope, delta.claims.as_deref());
         }
         self.write_seq += 1;
         for (key, _) in &delta.entries {
             self.touched(key);
         }
         orphans
+    }
+
+    /// Takes a snapshot's context as this shard's: for all of its keys, or as a claim for
+    /// `scope` when the snapshot held only some of its slots; and the snapshot's claims.
+    pub(super) fn take_context(
+        &mut self,
+        ctx: &CausalContext,
+        scope: &[crate::keyspace::SlotRange],
+        claims: Option<&RangeClaims>,
+    ) {
+        if scope.is_empty() {
+            self.ctx.merge(ctx);
+        } else {
+            for range in scope {
+                self.claims.add(*range, ctx);
+            }
+        }
+        if let Some(c) = claims {
+            self.claims.merge(c, (!scope.is_empty()).then_some(scope));
+        }
     }
 
     fn touched(&mut self, key: &Bytes) {
@@ -407,21 +467,6 @@ impl Shard {
         }
         if self.blocked.contains_key(key) {
             self.woken.push(key.clone());
-        }
-    }
-
-    /// Opens a transaction: deltas committed until `end_txn` ship as one.
-    pub fn begin_txn(&mut self) {
-        self.txn.get_or_insert_with(Delta::new);
-    }
-
-    pub fn end_txn(&mut self) {
-        if let Some(delta) = self.txn.take() {
-            if !delta.is_empty() {
-                if let Some(sink) = &mut self.sink {
-                    sink(&delta);
-                }
-            }
         }
     }
 
@@ -511,11 +556,64 @@ impl Shard {
         std::mem::take(&mut self.woken)
     }
 
+    /// How many keys have watchers (WATCH), and how many clients wait in blocking queues:
+    /// what a session still holds here.
+    pub fn waiters(&self) -> (usize, usize) {
+        (self.watched.len(), self.blocked.values().map(std::collections::VecDeque::len).sum())
+    }
+
     pub fn write_seq(&self) -> u64 {
         self.write_seq
     }
 
     pub fn dbsize(&self) -> usize {
         self.keyspace.visible_len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{Identity, Shard};
+    use crate::cmd::testing::execute;
+    use crate::crdt::{ActorId, MAX_COUNTER, Minted};
+    use crate::keyspace::delta::Delta;
+    use crate::node::codec::{decode_delta, encode_delta};
+
+    /// Issue 12, defect 3: a delta claiming the range `1..=u64::MAX` was noted dot by dot
+    /// under the shard lock and never finished. Decoding now refuses counters past
+    /// `MAX_COUNTER`, and the longest range it lets through is noted in one step.
+    #[test]
+    fn a_peer_range_of_any_length_is_noted_at_once() {
+        let mut delta = Delta::new();
+        delta.minted = Some(Minted { actor: ActorId(9), first: 1, last: u64::MAX });
+        assert!(decode_delta(&encode_delta(&delta)).is_err(), "a counter past MAX_COUNTER is refused");
+        delta.minted = Some(Minted { actor: ActorId(9), first: 1, last: MAX_COUNTER });
+        let decoded = decode_delta(&encode_delta(&delta)).expect("the longest valid range decodes");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut shard = Shard::replicated(Identity { region: 1, actor: ActorId(1) });
+            shard.apply_remote(&decoded);
+            let _ = tx.send(shard.has_applied(decoded.minted));
+        });
+        assert_eq!(rx.recv_timeout(Duration::from_secs(2)), Ok(true), "applied within 2 s");
+    }
+
+    /// Each commit's identity is the range of counters it minted, and the shard has applied it.
+    #[test]
+    fn commits_mint_consecutive_ranges() {
+        let mut shard = Shard::replicated(Identity { region: 1, actor: ActorId(3) });
+        let minted: Vec<Minted> = [&["HSET", "h", "a", "1", "b", "2"][..], &["SET", "k", "v"]]
+            .into_iter()
+            .filter_map(|words| execute(&mut shard, words).delta?.minted)
+            .collect();
+        let range = |first, last| Minted { actor: ActorId(3), first, last };
+        // Two fields, two atoms, two dots; the next commit starts right after.
+        assert_eq!(minted[0], range(1, 2));
+        assert_eq!((minted.len(), minted[1].first), (2, 3));
+        assert!(minted[1].last >= 3);
+        assert!(minted.iter().all(|m| shard.has_applied(Some(*m))));
+        assert!(!shard.has_applied(Some(range(3, minted[1].last + 1))));
     }
 }

@@ -8,6 +8,7 @@ use bytes::Bytes;
 
 use super::Shard;
 use crate::crdt::context::CausalContext;
+use crate::keyspace::claims::{RangeClaims, SeenAt};
 use crate::keyspace::delta::{Delta, Snapshot};
 use crate::keyspace::entry::Entry;
 use crate::keyspace::slot::{SlotRange, slot_of};
@@ -22,6 +23,25 @@ fn in_ranges(ranges: &[SlotRange], key: &[u8]) -> bool {
 fn every_dot(entry: &Entry, out: &mut Vec<crate::crdt::Dot>) {
     let mut copy = entry.clone();
     copy.for_each_tag_mut(&mut |t| out.push(t.dot));
+}
+
+/// Records a key a snapshot changed: its whole new entry, and the dots of what it held
+/// before and holds now, as that key's own (`Delta::attributed`).
+fn note_change(
+    record: &mut Delta,
+    observed: &mut Vec<crate::crdt::Dot>,
+    key: Bytes,
+    before: Option<&Entry>,
+    after: Entry,
+) {
+    let mut dots = Vec::new();
+    if let Some(b) = before {
+        b.observed(&mut dots);
+    }
+    every_dot(&after, &mut dots);
+    observed.extend_from_slice(&dots);
+    record.attributed.push((key.clone(), dots.into()));
+    record.put_new(key, after);
 }
 
 fn all_slots(ranges: &[SlotRange]) -> bool {
@@ -46,23 +66,31 @@ impl Shard {
                 .map(|(k, e)| (Bytes::copy_from_slice(k), e.clone()))
                 .collect()
         };
-        Snapshot { ctx: self.ctx.clone(), applied: self.applied.clone(), entries }
+        let claims = if all_slots(ranges) { self.claims.clone() } else { self.claims.within(ranges) };
+        Snapshot { ctx: self.ctx.clone(), applied: self.applied.clone(), entries, claims }
     }
 
     /// Joins a whole-state delta: what its side had seen and no longer holds goes here too.
     pub fn apply_snapshot(&mut self, snap: &Snapshot) {
-        let _ = self.apply_snapshot_in(&[SlotRange::ALL], snap);
+        let _ = self.apply_snapshot_in(&[SlotRange::ALL], snap, false);
     }
 
     /// Joins a snapshot of the keys of `ranges` (keys of other slots stay as they are).
-    /// Returns the delta that records the change: for each key it changed, the whole new
-    /// entry and the dots of what it held before, with the snapshot's context, so replicas
-    /// that held the same state reach the same one by joining it as any other delta.
-    pub fn apply_snapshot_in(&mut self, ranges: &[SlotRange], snap: &Snapshot) -> Delta {
+    /// `partial`: the snapshot holds only some of this shard's slots (a peer shard of another
+    /// layout), so its context is kept as a claim for `ranges` (see `keyspace::claims`);
+    /// otherwise it becomes this shard's. Returns the delta that records the change: for each
+    /// key it changed, the whole new entry and the dots of what it held before, with the
+    /// snapshot's context, so replicas that held the same state reach the same one by joining
+    /// it as any other delta.
+    pub fn apply_snapshot_in(&mut self, ranges: &[SlotRange], snap: &Snapshot, partial: bool) -> Delta {
         let theirs: HashSet<&Bytes> = snap.entries.iter().map(|(k, _)| k).collect();
         let mut record = Delta::new();
         let mut observed = Vec::new();
-        let Shard { keyspace, ctx, compact_eagerly, .. } = self;
+        let Shard { keyspace, ctx, claims, compact_eagerly, .. } = self;
+        let (ctx, claims) = (&*ctx, &*claims);
+        fn seen<'a>(ctx: &'a CausalContext, claims: &'a RangeClaims, key: &[u8]) -> SeenAt<'a> {
+            SeenAt { ctx, claims, slot: slot_of(key) }
+        }
         let absent: Vec<Bytes> = keyspace
             .keys()
             .into_iter()
@@ -71,15 +99,11 @@ impl Shard {
         for key in absent {
             let before = keyspace.get(&key).cloned();
             let after = keyspace.update(&key, |entry| {
-                entry.join_absent(ctx, &snap.ctx);
+                entry.join_absent(&seen(ctx, claims, &key), &seen(&snap.ctx, &snap.claims, &key));
                 entry.clone()
             });
             if before.as_ref() != Some(&after) {
-                if let Some(b) = &before {
-                    b.observed(&mut observed);
-                }
-                every_dot(&after, &mut observed);
-                record.put_new(key, after);
+                note_change(&mut record, &mut observed, key, before.as_ref(), after);
             }
         }
         for (key, part) in &snap.entries {
@@ -88,21 +112,27 @@ impl Shard {
             }
             let before = keyspace.get(key).cloned();
             let after = keyspace.update(key, |entry| {
-                entry.join(ctx, part, &snap.ctx, true);
+                entry.join(&seen(ctx, claims, key), part, &seen(&snap.ctx, &snap.claims, key), true);
                 if *compact_eagerly {
                     entry.compact();
                 }
                 entry.clone()
             });
             if before.as_ref() != Some(&after) {
-                if let Some(b) = &before {
-                    b.observed(&mut observed);
-                }
-                every_dot(&after, &mut observed);
-                record.put_new(key.clone(), after);
+                note_change(&mut record, &mut observed, key.clone(), before.as_ref(), after);
             }
         }
-        self.ctx.merge(&snap.ctx);
+        // A partial snapshot's context becomes a claim, not this shard's: the atoms it
+        // brought are seen for good all the same (a replica joining the record inserts the
+        // same dots, so the two stay alike). A whole one's context covers them.
+        if partial {
+            for dot in &observed {
+                self.ctx.insert(*dot);
+            }
+        }
+        let scope = if partial { ranges.to_vec() } else { Vec::new() };
+        let claims = if partial { snap.claims.within(ranges) } else { snap.claims.clone() };
+        self.take_context(&snap.ctx, &scope, Some(&claims));
         // Only a snapshot of every slot holds the whole effect of the deltas it applied.
         if all_slots(ranges) {
             self.applied.merge(&snap.applied);
@@ -115,6 +145,8 @@ impl Shard {
         record.observe(observed);
         record.ctx = Some(Box::new(snap.ctx.clone()));
         record.merge_ctx = true;
+        record.scope = scope;
+        record.claims = (!claims.is_empty()).then(|| Box::new(claims));
         record
     }
 
@@ -152,13 +184,13 @@ mod tests {
         assert_eq!(replica.digest(), master.digest());
 
         // The peer removes a member the master will have learnt, then sends a snapshot.
-        let first = master.apply_snapshot_in(&[SlotRange::ALL], &peer.snapshot());
+        let first = master.apply_snapshot_in(&[SlotRange::ALL], &peer.snapshot(), false);
         replica.apply_remote(&first);
         assert_eq!(replica.digest(), master.digest());
         run(&mut peer, &["SREM", "s", "x"]);
         run(&mut peer, &["HDEL", "h", "g"]);
         run(&mut peer, &["DEL", "a"]);
-        let second = master.apply_snapshot_in(&[SlotRange::ALL], &peer.snapshot());
+        let second = master.apply_snapshot_in(&[SlotRange::ALL], &peer.snapshot(), false);
         replica.apply_remote(&second);
         assert_eq!(replica.digest(), master.digest());
         assert_eq!(run(&mut replica, &["SMEMBERS", "s"]), run(&mut master, &["SMEMBERS", "s"]));
@@ -177,7 +209,7 @@ mod tests {
         assert_eq!(snap.entries.len(), 1);
         let mut mine = shard(1);
         run(&mut mine, &["SET", "b", "local"]);
-        let _ = mine.apply_snapshot_in(&[range], &snap);
+        let _ = mine.apply_snapshot_in(&[range], &snap, false);
         assert_eq!(run(&mut mine, &["MGET", "a", "b"]), run(&mut mine, &["MGET", "a", "b"]));
         assert_eq!(
             run(&mut mine, &["GET", "b"]),

@@ -3,14 +3,11 @@
 //! then joined as snapshots. The join must be commutative, associative and idempotent, and
 //! joining a state into an empty replica must reproduce it.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use meridian_datanode::cmd;
 use meridian_datanode::crdt::ActorId;
 use meridian_datanode::keyspace::delta::Delta;
 use meridian_datanode::shard::{Identity, Shard};
-use parking_lot::Mutex;
 use proptest::prelude::*;
 
 const KEYS: &[&str] = &["k0", "k1"];
@@ -91,23 +88,20 @@ fn script(name: &'static str) -> impl Strategy<Value = Vec<Step>> {
     proptest::collection::vec(step, 1..40)
 }
 
-fn replica(region: u8, out: &Arc<Mutex<Vec<Delta>>>) -> Shard {
+fn replica(region: u8) -> Shard {
     let mut s = Shard::replicated(Identity { region, actor: ActorId(u64::from(region) << 8) });
     s.set_now(1_700_000_000_000 + u64::from(region));
-    let sink = out.clone();
-    s.set_sink(Some(Box::new(move |d: &Delta| sink.lock().push(d.clone()))));
     s
 }
 
 fn build(steps: &[Step]) -> Vec<Shard> {
-    let out = Arc::new(Mutex::new(Vec::new()));
-    let mut shards: Vec<Shard> = (1..=3).map(|r| replica(r, &out)).collect();
+    let mut shards: Vec<Shard> = (1..=3).map(replica).collect();
     let mut all: Vec<Delta> = Vec::new();
     for step in steps {
         match step {
             Step::Write(r, words) => {
-                cmd::execute(&mut shards[*r], words.iter().map(|w| Bytes::copy_from_slice(w.as_bytes())).collect());
-                all.extend(out.lock().drain(..));
+                let request = words.iter().map(|w| Bytes::copy_from_slice(w.as_bytes())).collect();
+                all.extend(cmd::execute(&mut shards[*r], request).delta);
             }
             Step::Deliver(r, n) if !all.is_empty() => shards[*r].apply_remote(&all[n % all.len()]),
             Step::Deliver(..) => {}
@@ -141,7 +135,15 @@ fn check_laws(steps: Vec<Step>) -> Result<(), TestCaseError> {
 macro_rules! laws {
     ($($test:ident => $family:literal),* $(,)?) => {
         proptest! {
-            #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+            // This binary's own regression file: proptest's default names it after the
+            // source file, and every integration test here is a `main.rs`.
+            #![proptest_config(ProptestConfig {
+                cases: 128,
+                failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::Direct(
+                    "tests/join_laws/proptest-regressions.txt",
+                ))),
+                ..ProptestConfig::default()
+            })]
             $(
                 #[test]
                 fn $test(steps in script($family)) {

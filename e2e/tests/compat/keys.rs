@@ -132,3 +132,41 @@ fn scan_visits_every_key() -> TestResult {
     });
     Ok(())
 }
+
+/// Glob patterns answer as Redis's `stringmatchlen` does, corner cases included (unclosed
+/// classes, `-` before `]`, escapes, the empty key): seeded random patterns over a small
+/// alphabet, KEYS on both servers, and every reply must be Redis's.
+#[test]
+fn glob_patterns_match_as_redis_does() -> TestResult {
+    /// Patterns tried (each over the same keys).
+    const PATTERNS: usize = 400;
+    const PATTERN_BYTES: &[u8] = b"ab*?[]^-\\";
+    let keys = ["", "a", "b", "ab", "ba", "aab", "a*b", "a?", "[", "]", "^", "-", "\\", "a\\b", "abab", "b]a", "[ab]"];
+    let mut seed = 0x9e37_79b9_u64;
+    let mut next = move || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    let patterns: Vec<Vec<u8>> = (0..PATTERNS)
+        .map(|_| (0..1 + next() % 6).map(|_| PATTERN_BYTES[next() % PATTERN_BYTES.len()]).collect())
+        .collect();
+    let scenario = |port| {
+        let mut con = Conn::open(port)?;
+        for k in keys {
+            con.call(&["SET", k, "v"])?;
+        }
+        let mut t = Vec::new();
+        for p in &patterns {
+            let reply = con.call(&[&b"KEYS"[..], p])?;
+            let mut lines: Vec<&str> = reply.lines().map(|l| l.split_once(") ").map_or(l, |(_, k)| k)).collect();
+            lines.sort_unstable();
+            t.push(format!("KEYS {:?}: {}", String::from_utf8_lossy(p), lines.join(" ")));
+        }
+        Ok(t)
+    };
+    let pair = SideBySide::start()?;
+    let redis = scenario(pair.redis.port())?;
+    let expected: Vec<&str> = redis.iter().map(String::as_str).collect();
+    pair.expect(&expected, scenario);
+    Ok(())
+}

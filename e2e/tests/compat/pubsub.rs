@@ -84,3 +84,57 @@ fn messages_keep_publish_order() -> TestResult {
     });
     Ok(())
 }
+
+/// PUBSUB CHANNELS (with and without a pattern), NUMSUB and NUMPAT (distinct patterns, as
+/// Redis 7 counts them) count what is subscribed, and forget a client that leaves.
+#[test]
+fn pubsub_introspection() -> TestResult {
+    SideBySide::start()?.expect(
+        &[
+            "*2\r\n$4\r\nnews\r\n$5\r\nnotes\r\n",
+            "*1\r\n$5\r\nnotes\r\n",
+            "*4\r\n$4\r\nnews\r\n:2\r\n$5\r\nother\r\n:0\r\n",
+            ":1\r\n",
+            "*0\r\n",
+            ":0\r\n",
+            "-ERR unknown subcommand 'nope'. Try PUBSUB HELP.\r\n",
+        ],
+        |port| {
+            let mut a = RawConn::connect(port)?;
+            let mut b = RawConn::connect(port)?;
+            let mut q = RawConn::connect(port)?;
+            a.send_command(&["SUBSCRIBE", "news", "notes"])?;
+            a.read_text()?;
+            a.read_text()?;
+            a.call(&["PSUBSCRIBE", "n*"])?;
+            b.call(&["SUBSCRIBE", "news"])?;
+            b.call(&["PSUBSCRIBE", "n*"])?;
+            let mut t = Vec::new();
+            let mut channels = q.call(&["PUBSUB", "CHANNELS"])?;
+            // The order of channels is Redis's dict order: compare them sorted.
+            if channels == "*2\r\n$5\r\nnotes\r\n$4\r\nnews\r\n" {
+                channels = "*2\r\n$4\r\nnews\r\n$5\r\nnotes\r\n".into();
+            }
+            t.push(channels);
+            t.push(q.call(&["PUBSUB", "CHANNELS", "no[t]*"])?);
+            t.push(q.call(&["PUBSUB", "NUMSUB", "news", "other"])?);
+            t.push(q.call(&["PUBSUB", "NUMPAT"])?);
+            drop(a);
+            drop(b);
+            // The clients' subscriptions go when they leave.
+            let mut left = String::new();
+            for _ in 0..100 {
+                left = q.call(&["PUBSUB", "CHANNELS"])?;
+                if left == "*0\r\n" {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            t.push(left);
+            t.push(q.call(&["PUBSUB", "NUMPAT"])?);
+            t.push(q.call(&["PUBSUB", "nope"])?);
+            Ok(t)
+        },
+    );
+    Ok(())
+}

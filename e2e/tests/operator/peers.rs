@@ -52,7 +52,7 @@ fn an_unreachable_peer_is_degraded_with_the_syncers_reason() -> TestResult {
     let db = wait_condition(&plane, &ns, "cache", "PeersSynced", "False", "PeerUnreachable")?;
     let (degraded, reason, message) = condition(&db, "Degraded").unwrap_or_default();
     assert_eq!((degraded.as_str(), reason.as_str()), ("True", "PeerUnreachable"));
-    assert!(message.contains("eu-west: stale (connecting:"), "{message}");
+    assert!(message.contains("eu-west: stale (connecting to the peer:"), "{message}");
     assert_eq!(db["status"]["peers"][0]["state"], "stale");
     assert!(db["status"]["peers"][0]["lastError"].as_str().is_some_and(|e| !e.is_empty()));
     assert_eq!(condition(&db, "Ready").map(|c| c.0).as_deref(), Some("True"), "the region serves without its peer");

@@ -2,30 +2,22 @@
 //! deltas, callers of another database or protocol version, and a syncer of another
 //! database. Nothing is half-applied or counted twice, and every refusal says why.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use meridian_datanode::cmd::execute;
 use meridian_datanode::crdt::ActorId;
-use meridian_datanode::keyspace::delta::Delta;
-use meridian_datanode::repl::codec::{crc, encode_delta};
+use meridian_datanode::node::codec::{crc, encode_delta};
 use meridian_datanode::shard::{Identity, Shard};
 use meridian_e2e::regions::Regions;
 use meridian_proto::replication_client::ReplicationClient;
 use meridian_proto::snapshot_part::Part;
 use meridian_proto::{ApplyRequest, Frame, FullSyncBegin, Hello, SnapshotPart, SubscribeRequest};
-use parking_lot::Mutex;
 
 use crate::{get, query};
 
 /// The delta region 2 would ship for `words`, encoded, as a frame.
 fn frame_of(words: &[&str]) -> Frame {
-    let out = Arc::new(Mutex::new(Vec::<Delta>::new()));
-    let sink = out.clone();
     let mut shard = Shard::replicated(Identity { region: 2, actor: ActorId(77) });
-    shard.set_sink(Some(Box::new(move |d: &Delta| sink.lock().push(d.clone()))));
-    execute(&mut shard, words.iter().map(|w| Bytes::from(w.to_string())).collect());
-    let delta = out.lock().pop().unwrap();
+    let delta = execute(&mut shard, words.iter().map(|w| Bytes::from(w.to_string())).collect()).delta.unwrap();
     let payload = encode_delta(&delta);
     Frame { crc32: crc(&payload), payload, ..Frame::default() }
 }
@@ -73,16 +65,19 @@ fn corrupt_truncated_replayed_and_foreign_input_is_refused_or_harmless() {
         assert!(err.message().contains("database id mismatch"), "{err:?}");
         let old = Hello { protocol_version: 1, min_protocol_version: 1, ..hello.clone() };
         let err = client.subscribe(SubscribeRequest { hello: Some(old), ..Default::default() }).await.unwrap_err();
+        let ours = format!("this node {}-{}", meridian_proto::MIN_PROTOCOL_VERSION, meridian_proto::PROTOCOL_VERSION);
         assert!(
-            err.message().contains("no protocol version in common: the caller speaks 1-1, this node 2-2"),
+            err.message().contains(&format!("no protocol version in common: the caller speaks 1-1, {ours}")),
             "{err:?}"
         );
         // A caller of a newer release that still speaks this one's version is served, and
         // learns from the response which version that is.
-        let newer = Hello { protocol_version: 3, min_protocol_version: 2, ..hello.clone() };
+        let version = meridian_proto::PROTOCOL_VERSION;
+        let newer = Hello { protocol_version: version + 1, min_protocol_version: version, ..hello.clone() };
         let reply = client.status(meridian_proto::StatusRequest { hello: Some(newer), digest: false }).await.unwrap();
-        assert_eq!(reply.metadata().get(meridian_proto::VERSION_HEADER).and_then(|v| v.to_str().ok()), Some("2"));
-        assert_eq!(meridian_proto::spoken_version(reply.metadata()), 2);
+        let header = reply.metadata().get(meridian_proto::VERSION_HEADER).and_then(|v| v.to_str().ok());
+        assert_eq!(header, Some(version.to_string().as_str()));
+        assert_eq!(meridian_proto::spoken_version(reply.metadata()), version);
 
         // A snapshot stream that stops before its end marker applies nothing.
         let begin = FullSyncBegin::default();
@@ -106,14 +101,20 @@ fn a_peer_of_another_database_or_version_is_refused_with_the_reason() {
         assert!(err.message().contains("database id mismatch"), "{err:?}");
         let future = Hello { protocol_version: 9, min_protocol_version: 9, ..Hello::new(&regions.database_id, 2) };
         let err = peer.subscribe(request(future)).await.unwrap_err();
+        let ours = format!("this node {}-{}", meridian_proto::MIN_PROTOCOL_VERSION, meridian_proto::PROTOCOL_VERSION);
         assert!(
-            err.message().contains("no protocol version in common: the caller speaks 9-9, this node 2-2"),
+            err.message().contains(&format!("no protocol version in common: the caller speaks 9-9, {ours}")),
             "{err:?}"
         );
-        // Peers of the next release that still speak version 2 are served.
-        let newer = Hello { protocol_version: 3, min_protocol_version: 2, ..Hello::new(&regions.database_id, 2) };
+        // Peers of the next release that still speak this one's version are served.
+        let version = meridian_proto::PROTOCOL_VERSION;
+        let newer = Hello {
+            protocol_version: version + 1,
+            min_protocol_version: version,
+            ..Hello::new(&regions.database_id, 2)
+        };
         let reply = peer.status(meridian_proto::PeerStatusRequest { hello: Some(newer), digest: false }).await.unwrap();
-        assert_eq!(meridian_proto::spoken_version(reply.metadata()), 2);
+        assert_eq!(meridian_proto::spoken_version(reply.metadata()), version);
     });
 }
 

@@ -3,10 +3,9 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use parking_lot::Mutex;
 
-use crate::cmd::testing::{bulk, run};
+use crate::cmd::testing::bulk;
 use crate::crdt::ActorId;
 use crate::keyspace::delta::Delta;
 use crate::resp::Reply;
@@ -21,31 +20,37 @@ pub(crate) struct Regions {
     out_b: Arc<Mutex<Vec<Delta>>>,
 }
 
-fn region(id: u8, out: &Arc<Mutex<Vec<Delta>>>) -> Shard {
+fn region(id: u8) -> Shard {
     let mut s = Shard::replicated(Identity { region: id, actor: ActorId(u64::from(id)) });
     s.set_now(1_700_000_000_000);
-    let sink = Arc::clone(out);
-    s.set_sink(Some(Box::new(move |d: &Delta| sink.lock().push(d.clone()))));
     s
+}
+
+/// Runs a request and keeps the delta it made for the other region.
+fn run_keeping(shard: &mut Shard, out: &Mutex<Vec<Delta>>, words: &[&str]) -> Reply {
+    let outcome = crate::cmd::testing::execute(shard, words);
+    out.lock().extend(outcome.delta);
+    outcome.reply
 }
 
 impl Regions {
     pub fn new() -> Self {
         let out_a = Arc::new(Mutex::new(Vec::new()));
         let out_b = Arc::new(Mutex::new(Vec::new()));
-        Regions { a: region(1, &out_a), b: region(2, &out_b), out_a, out_b }
+        Regions { a: region(1), b: region(2), out_a, out_b }
     }
 
     pub fn a(&mut self, words: &[&str]) -> Reply {
-        run(&mut self.a, words)
+        run_keeping(&mut self.a, &self.out_a, words)
     }
 
     pub fn b(&mut self, words: &[&str]) -> Reply {
-        run(&mut self.b, words)
+        run_keeping(&mut self.b, &self.out_b, words)
     }
 
     /// Delivers what region 1 wrote so far to region 2.
     pub fn a_to_b(&mut self) {
+        self.out_a.lock().extend(self.a.take_delta());
         for d in std::mem::take(&mut *self.out_a.lock()) {
             self.b.apply_remote(&d);
         }
@@ -53,6 +58,7 @@ impl Regions {
 
     /// Delivers what region 2 wrote so far to region 1.
     pub fn b_to_a(&mut self) {
+        self.out_b.lock().extend(self.b.take_delta());
         for d in std::mem::take(&mut *self.out_b.lock()) {
             self.a.apply_remote(&d);
         }
@@ -74,14 +80,9 @@ impl Regions {
     }
 }
 
-/// DEL through the command table if the keys family has it, else the shard's own delete.
+/// DEL, its delta left in the shard for the next exchange to take.
 pub(crate) fn del(shard: &mut Shard, key: &str) -> Reply {
-    match run(shard, &["DEL", key]) {
-        Reply::Error(e) if e.starts_with("ERR unknown command") => {
-            Reply::Int(i64::from(shard.delete(&Bytes::copy_from_slice(key.as_bytes()))))
-        }
-        other => other,
-    }
+    crate::cmd::testing::run_in_transaction(shard, &["DEL", key])
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. The cursor is a slot group: each
-//! call returns whole groups until COUNT keys are gathered, so every key present for the
-//! whole iteration is returned, and none twice.
+//! call returns whole groups until COUNT keys are visited (or the pattern has cost
+//! `PAGE_WORK` matching steps, whatever COUNT says), so every key present for the whole
+//! iteration is returned, and none twice.
 
-use crate::cmd::glob;
-use crate::cmd::scan::{parse_cursor, parse_opts};
+use crate::cmd::glob::NameFilter;
+use crate::cmd::scan::{PAGE_WORK, parse_cursor, parse_opts};
 use crate::cmd::{Args, CmdResult, CommandSpec, Handler};
 use crate::keyspace::GROUPS;
 use crate::resp::Reply;
@@ -26,14 +27,15 @@ fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
     let mut out = Vec::new();
     let mut seen = 0;
     let mut group = cursor.min(GROUPS as u64) as usize;
-    while group < GROUPS && seen < opts.count {
+    let mut filter = NameFilter::new(opts.pattern.as_deref());
+    while group < GROUPS && seen < opts.count && filter.work() < PAGE_WORK {
         for (key, entry) in shard.keyspace().group(group) {
             let Some(content) = entry.visible() else { continue };
             seen += 1;
             if entry.ttl.deadline().is_some_and(|(d, _)| d <= now) {
                 continue;
             }
-            if opts.pattern.as_ref().is_some_and(|p| !glob::matches(p, key)) {
+            if !filter.accepts(key) {
                 continue;
             }
             if opts.kind.as_ref().is_some_and(|t| !t.eq_ignore_ascii_case(content.kind().name().as_bytes())) {
@@ -62,5 +64,24 @@ mod tests {
         found.sort_by_key(|r| format!("{r:?}"));
         found.dedup();
         assert_eq!(found.len(), 500);
+    }
+
+    /// A costly pattern with a huge COUNT ends a page early, and the iteration still finds
+    /// exactly the keys that match.
+    #[test]
+    fn a_costly_pattern_ends_pages_early() {
+        let mut s = shard();
+        let long = "a".repeat(60);
+        for i in 0..400 {
+            run(&mut s, &["SET", &format!("{long}{i}"), "v"]);
+        }
+        run(&mut s, &["SET", &format!("{long}b"), "v"]);
+        // Each key costs about 60 × 50 steps: the star tries every start for the literal.
+        let pattern = format!("*{}b", "a".repeat(50));
+        let first = run(&mut s, &["SCAN", "0", "MATCH", &pattern, "COUNT", "1000000"]);
+        let crate::resp::Reply::Array(parts) = first else { panic!("not an array") };
+        assert_ne!(parts[0], crate::resp::Reply::text("0"), "the first page stopped early");
+        let found = crate::cmd::testing::scan_all(&mut s, &["SCAN"], &["MATCH", &pattern, "COUNT", "1000000"]);
+        assert_eq!(found, vec![crate::resp::Reply::text(&format!("{long}b"))]);
     }
 }

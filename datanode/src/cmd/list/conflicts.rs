@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use parking_lot::Mutex;
 
-use crate::cmd::testing::{bulk, bulks, run};
+use crate::cmd::testing::{bulk, bulks};
 use crate::cmd::util::{set_ttl, write_one};
 use crate::crdt::ActorId;
 use crate::keyspace::delta::Delta;
@@ -25,17 +25,18 @@ impl Region {
     fn new(id: u8) -> Region {
         let mut shard = Shard::replicated(Identity { region: id, actor: ActorId(u64::from(id)) });
         shard.set_now(T0);
-        let outbox = Arc::new(Mutex::new(Vec::new()));
-        let sink = outbox.clone();
-        shard.set_sink(Some(Box::new(move |d: &Delta| sink.lock().push(d.clone()))));
-        Region { shard, outbox }
+        Region { shard, outbox: Arc::new(Mutex::new(Vec::new())) }
     }
 
     fn run(&mut self, words: &[&str]) -> Reply {
-        run(&mut self.shard, words)
+        let outcome = crate::cmd::testing::execute(&mut self.shard, words);
+        self.outbox.lock().extend(outcome.delta);
+        outcome.reply
     }
 
-    fn take(&self) -> Vec<Delta> {
+    /// What the region wrote: its commands' deltas, and what direct shard calls left.
+    fn take(&mut self) -> Vec<Delta> {
+        self.outbox.lock().extend(self.shard.take_delta());
         std::mem::take(&mut *self.outbox.lock())
     }
 }

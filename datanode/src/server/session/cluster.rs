@@ -64,17 +64,15 @@ impl Session {
             return Ok(());
         }
         let (topology, readonly) = (&self.cluster.topology, self.cluster.readonly);
-        if spec.name != "exec" {
+        if !matches!(spec.handler, cmd::Handler::Session(cmd::SessionCmd::Exec)) {
             return routing::route(topology, Request { keys: keys_of(spec, req), write: spec.is_write(), readonly });
         }
         let Some(queue) = &self.multi else { return Ok(()) };
         let mut write = false;
         let mut keys = Vec::new();
-        for queued in queue {
-            if let Some(spec) = queued.first().and_then(|name| cmd::lookup(name)) {
-                write |= spec.is_write();
-                keys.extend(keys_of(spec, queued));
-            }
+        for call in queue {
+            write |= call.spec.is_write();
+            keys.extend(keys_of(call.spec, &call.args));
         }
         routing::route(topology, Request { keys, write, readonly })
     }

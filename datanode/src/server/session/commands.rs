@@ -1,13 +1,12 @@
 //! Commands that need the connection or the whole server, not just the shard.
 
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use bytes::Bytes;
 
 use super::{Flow, Session};
 use crate::cmd::format::parse_int;
-use crate::cmd::{self, Args, ReplyError, args::is};
+use crate::cmd::{self, Args, ReplyError, SessionCmd as S, args::is};
 use crate::resp::Reply;
 use crate::server::info::{self, REDIS_VERSION};
 use crate::shard::Shard;
@@ -15,30 +14,30 @@ use crate::shard::Shard;
 type Res = Result<Reply, ReplyError>;
 
 impl Session {
-    pub(super) fn session_command(&mut self, name: &str, req: Vec<Bytes>, shard: &mut Shard) -> Flow {
+    pub(super) fn session_command(&mut self, c: S, req: Vec<Bytes>, shard: &mut Shard) -> Flow {
         let mut args = Args::new(req);
-        let result = match name {
-            "quit" => {
+        let result = match c {
+            S::Quit => {
                 self.reply(Reply::Ok);
                 return Flow::Close;
             }
-            "multi" => self.multi(),
-            "exec" => self.exec(shard),
-            "discard" => self.discard(shard),
-            "watch" => self.watch(&mut args, shard),
-            "unwatch" => {
+            S::Multi => self.multi(),
+            S::Exec => self.exec(shard),
+            S::Discard => self.discard(shard),
+            S::Watch => self.watch(&mut args, shard),
+            S::Unwatch => {
                 self.unwatch_all(shard);
                 Ok(Reply::Ok)
             }
-            "subscribe" | "psubscribe" => {
-                self.subscribe(args.rest(), name == "psubscribe");
+            S::Subscribe | S::Psubscribe => {
+                self.subscribe(args.rest(), c == S::Psubscribe);
                 return Flow::Next;
             }
-            "unsubscribe" | "punsubscribe" => {
-                self.unsubscribe(args.rest(), name == "punsubscribe");
+            S::Unsubscribe | S::Punsubscribe => {
+                self.unsubscribe(args.rest(), c == S::Punsubscribe);
                 return Flow::Next;
             }
-            _ => self.simple_command(name, &mut args, shard),
+            _ => self.simple_command(c, &mut args, shard),
         };
         let reply = result.unwrap_or_else(Reply::from);
         self.reply(reply);
@@ -46,32 +45,32 @@ impl Session {
     }
 
     /// Session commands that may also run inside EXEC.
-    fn simple_command(&mut self, name: &str, args: &mut Args, shard: &mut Shard) -> Res {
-        match name {
-            "ping" => self.ping(args),
-            "echo" => Ok(Reply::Bulk(args.bytes()?)),
-            "select" => select(args),
-            "auth" => self.auth(args),
-            "hello" => self.hello(args),
-            "reset" => Ok(self.reset(shard)),
-            "client" => self.client(args),
-            "info" => {
+    fn simple_command(&mut self, c: S, args: &mut Args, shard: &mut Shard) -> Res {
+        match c {
+            S::Ping => self.ping(args),
+            S::Echo => Ok(Reply::Bulk(args.bytes()?)),
+            S::Select => select(args),
+            S::Auth => self.auth(args),
+            S::Hello => self.hello(args),
+            S::Reset => Ok(self.reset(shard)),
+            S::Client => self.client(args),
+            S::Info => {
                 let sections: Vec<String> =
                     args.rest().iter().map(|s| String::from_utf8_lossy(s).to_ascii_lowercase()).collect();
                 Ok(Reply::Verbatim(info::render(&self.server, shard, &sections)))
             }
-            "config" => self.config(args),
-            "replicaof" | "slaveof" => self.replicaof(args, shard),
-            "role" => self.role(args),
-            "command" => command(args),
-            "time" => {
+            S::Config => self.config(args),
+            S::Replicaof => self.replicaof(args, shard),
+            S::Role => self.role(args),
+            S::Command => command(args),
+            S::Time => {
                 let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
                 Ok(Reply::Array(vec![
                     Reply::text(&now.as_secs().to_string()),
                     Reply::text(&now.subsec_micros().to_string()),
                 ]))
             }
-            "publish" => {
+            S::Publish => {
                 let channel = args.bytes()?;
                 let message = args.bytes()?;
                 let (n, overflowed) = self.server.pubsub.lock().publish(&channel, &message);
@@ -82,7 +81,8 @@ impl Session {
                 }
                 Ok(Reply::Int(n as i64))
             }
-            "function" => {
+            S::Pubsub => self.pubsub(args),
+            S::Function => {
                 let sub = args.bytes()?;
                 if is(&sub, "flush") {
                     // No functions can be loaded yet, so there is nothing to flush.
@@ -93,18 +93,24 @@ impl Session {
                     Err(subcommand_error(&sub, "function"))
                 }
             }
-            "cluster" => self.cluster(args, shard),
-            "readonly" | "readwrite" => {
-                self.set_readonly(name == "readonly");
+            S::Cluster => self.cluster(args, shard),
+            S::Readonly | S::Readwrite => {
+                self.set_readonly(c == S::Readonly);
                 Ok(Reply::Ok)
             }
-            "multi" | "exec" | "discard" | "watch" | "unwatch" | "quit" => {
-                Err(ReplyError::new(format!("ERR Command not allowed inside a transaction: {name}")))
-            }
-            "subscribe" | "psubscribe" | "unsubscribe" | "punsubscribe" => {
-                Err(ReplyError::new(format!("ERR Command not allowed inside a transaction: {name}")))
-            }
-            other => Err(ReplyError::new(format!("ERR unknown command '{other}'"))),
+            S::Multi
+            | S::Exec
+            | S::Discard
+            | S::Watch
+            | S::Unwatch
+            | S::Quit
+            | S::Subscribe
+            | S::Psubscribe
+            | S::Unsubscribe
+            | S::Punsubscribe => Err(ReplyError::new(format!(
+                "ERR Command not allowed inside a transaction: {}",
+                format!("{c:?}").to_ascii_lowercase()
+            ))),
         }
     }
 
@@ -165,7 +171,7 @@ impl Session {
                     self.check_password(Some(&user), &pass)?;
                 } else if is(&opt, "setname") {
                     let name = args.bytes()?;
-                    set_name(&self.handle, &name)?;
+                    super::client::set_name(&self.handle, &name)?;
                 } else {
                     return Err(ReplyError::new(format!(
                         "ERR Syntax error in HELLO option '{}'",
@@ -220,152 +226,32 @@ impl Session {
         Reply::status("RESET")
     }
 
-    fn client(&mut self, args: &mut Args) -> Res {
+    /// PUBSUB CHANNELS [pattern] | NUMSUB [channel ...] | NUMPAT.
+    fn pubsub(&mut self, args: &mut Args) -> Res {
         let sub = args.bytes()?;
-        let sub_lower = String::from_utf8_lossy(&sub).to_ascii_lowercase();
-        match sub_lower.as_str() {
-            "id" => {
-                args.finish()?;
-                Ok(Reply::Int(self.id as i64))
+        let ps = self.server.pubsub.lock();
+        if is(&sub, "channels") {
+            let pattern = args.next();
+            if args.remaining() > 0 {
+                return Err(ReplyError::wrong_arity("pubsub|channels"));
             }
-            "setname" => {
-                let name = args.bytes()?;
-                args.finish().map_err(|_| ReplyError::wrong_arity("client|setname"))?;
-                set_name(&self.handle, &name)?;
-                Ok(Reply::Ok)
+            Ok(Reply::Array(ps.channels(pattern.as_deref()).into_iter().map(Reply::Bulk).collect()))
+        } else if is(&sub, "numsub") {
+            let mut out = Vec::new();
+            for ch in args.rest() {
+                let n = ps.subscribers(&ch) as i64;
+                out.push(Reply::Bulk(ch));
+                out.push(Reply::Int(n));
             }
-            "getname" => {
-                args.finish()?;
-                Ok(self.handle.info.lock().name.clone().map_or(Reply::Nil, |n| Reply::text(&n)))
+            Ok(Reply::Array(out))
+        } else if is(&sub, "numpat") {
+            if args.remaining() > 0 {
+                return Err(ReplyError::wrong_arity("pubsub|numpat"));
             }
-            "setinfo" => {
-                let attr = args.bytes()?;
-                let value = String::from_utf8_lossy(&args.bytes()?).into_owned();
-                args.finish()?;
-                let mut info = self.handle.info.lock();
-                if is(&attr, "lib-name") {
-                    info.lib_name = value;
-                } else if is(&attr, "lib-ver") {
-                    info.lib_ver = value;
-                } else {
-                    return Err(ReplyError::new(format!(
-                        "ERR Unrecognized option '{}'",
-                        String::from_utf8_lossy(&attr)
-                    )));
-                }
-                Ok(Reply::Ok)
-            }
-            "info" => {
-                args.finish()?;
-                Ok(Reply::Verbatim(format!("{}\n", self.handle.info.lock().line(Instant::now()))))
-            }
-            "list" => {
-                let mut ids: Option<Vec<u64>> = None;
-                while let Some(opt) = args.next() {
-                    if is(&opt, "type") {
-                        let t = args.bytes()?;
-                        if !(is(&t, "normal") || is(&t, "pubsub") || is(&t, "master") || is(&t, "replica")) {
-                            return Err(ReplyError::new(format!(
-                                "ERR Unknown client type '{}'",
-                                String::from_utf8_lossy(&t)
-                            )));
-                        }
-                    } else if is(&opt, "id") {
-                        let mut v = Vec::new();
-                        for id in args.rest() {
-                            v.push(
-                                parse_int(&id)
-                                    .filter(|n| *n > 0)
-                                    .ok_or_else(|| ReplyError::new("ERR Invalid client ID"))?
-                                    as u64,
-                            );
-                        }
-                        ids = Some(v);
-                    } else {
-                        return Err(ReplyError::syntax());
-                    }
-                }
-                let now = Instant::now();
-                let mut text = String::new();
-                for c in self.server.clients.all() {
-                    let info = c.info.lock();
-                    if ids.as_ref().is_none_or(|ids| ids.contains(&info.id)) {
-                        text.push_str(&info.line(now));
-                        text.push('\n');
-                    }
-                }
-                Ok(Reply::Verbatim(text))
-            }
-            "kill" => self.client_kill(args),
-            "no-evict" | "no-touch" => {
-                let v = args.bytes()?;
-                if is(&v, "on") || is(&v, "off") { Ok(Reply::Ok) } else { Err(ReplyError::syntax()) }
-            }
-            _ => Err(subcommand_error(&sub, "client")),
+            Ok(Reply::Int(ps.pattern_count() as i64))
+        } else {
+            Err(subcommand_error(&sub, "pubsub"))
         }
-    }
-
-    fn client_kill(&mut self, args: &mut Args) -> Res {
-        let first = args.bytes()?;
-        if args.is_empty() {
-            // Old form: CLIENT KILL addr:port.
-            let addr = String::from_utf8_lossy(&first).into_owned();
-            let victim = self.server.clients.all().into_iter().find(|c| c.info.lock().addr.to_string() == addr);
-            return match victim {
-                Some(c) => {
-                    c.kill.notify_one();
-                    Ok(Reply::Ok)
-                }
-                None => Err(ReplyError::new("ERR No such client")),
-            };
-        }
-        let mut filters: Vec<(String, Bytes)> =
-            vec![(String::from_utf8_lossy(&first).to_ascii_lowercase(), args.bytes()?)];
-        while let Some(k) = args.next() {
-            filters.push((String::from_utf8_lossy(&k).to_ascii_lowercase(), args.bytes()?));
-        }
-        let mut skipme = true;
-        for (k, v) in &filters {
-            match k.as_str() {
-                "id" => {
-                    parse_int(v)
-                        .filter(|n| *n > 0)
-                        .ok_or_else(|| ReplyError::new("ERR client-id should be greater than 0"))?;
-                }
-                "addr" | "laddr" | "user" | "type" => {}
-                "skipme" => {
-                    skipme = if is(v, "yes") {
-                        true
-                    } else if is(v, "no") {
-                        false
-                    } else {
-                        return Err(ReplyError::syntax());
-                    }
-                }
-                _ => return Err(ReplyError::syntax()),
-            }
-        }
-        let mut killed = 0;
-        for c in self.server.clients.all() {
-            let info = c.info.lock();
-            if skipme && info.id == self.id {
-                continue;
-            }
-            let matches = filters.iter().all(|(k, v)| match k.as_str() {
-                "id" => parse_int(v) == Some(info.id as i64),
-                "addr" => info.addr.to_string().as_bytes() == &v[..],
-                "laddr" => info.laddr.is_some_and(|a| a.to_string().as_bytes() == &v[..]),
-                "user" => &v[..] == b"default",
-                "type" => is(v, "normal") || (is(v, "pubsub") && info.sub + info.psub > 0),
-                _ => true,
-            });
-            drop(info);
-            if matches {
-                c.kill.notify_one();
-                killed += 1;
-            }
-        }
-        Ok(Reply::Int(killed))
     }
 
     fn config(&mut self, args: &mut Args) -> Res {
@@ -451,24 +337,19 @@ impl Session {
         if aborted {
             return Ok(Reply::NilArray);
         }
-        shard.begin_txn();
+        // The commands' deltas join in the shard until the caller takes them after EXEC:
+        // the transaction ships as one delta.
         let mut replies = Vec::with_capacity(queue.len());
-        for req in queue {
+        for call in queue {
             self.server.stats.total_commands.fetch_add(1, Ordering::Relaxed);
-            let Some(spec) = cmd::lookup(&req[0]) else {
-                replies.push(cmd::unknown_command(&req).into());
-                continue;
-            };
-            let reply = match spec.handler {
-                cmd::Handler::Session => {
-                    let mut args = Args::new(req);
-                    self.simple_command(spec.name, &mut args, shard).unwrap_or_else(Reply::from)
+            let reply = match call.spec.handler {
+                cmd::Handler::Session(c) => {
+                    self.simple_command(c, &mut Args::new(call.args), shard).unwrap_or_else(Reply::from)
                 }
-                _ => cmd::run_data(spec, req, shard),
+                _ => cmd::run_data(call, shard),
             };
             replies.push(reply);
         }
-        shard.end_txn();
         Ok(Reply::Array(replies))
     }
 
@@ -531,14 +412,6 @@ fn select(args: &mut Args) -> Res {
         Some(_) => Err(ReplyError::new("ERR SELECT is not allowed in cluster mode")),
         None => Err(ReplyError::not_integer()),
     }
-}
-
-fn set_name(handle: &crate::server::clients::ClientHandle, name: &[u8]) -> Result<(), ReplyError> {
-    if name.iter().any(|c| !(b'!'..=b'~').contains(c)) {
-        return Err(ReplyError::new("ERR Client names cannot contain spaces, newlines or special characters."));
-    }
-    handle.info.lock().name = (!name.is_empty()).then(|| String::from_utf8_lossy(name).into_owned());
-    Ok(())
 }
 
 pub(super) fn subcommand_error(sub: &[u8], cmd: &str) -> ReplyError {

@@ -4,8 +4,8 @@ use bytes::Bytes;
 
 use super::Session;
 use crate::cmd::{Args, ReplyError, args::is};
+use crate::node::replication::Role;
 use crate::repl::role;
-use crate::repl::state::Role;
 use crate::resp::Reply;
 use crate::shard::Shard;
 
@@ -15,9 +15,9 @@ impl Session {
         let port = args.bytes()?;
         args.finish()?;
         if is(&host, "no") && is(&port, "one") {
-            role::become_master(&self.server, shard);
+            role::become_master(&self.server.node, shard);
             // A promotion by hand takes the node out of the operator's fencing.
-            self.server.repl.lease.clear();
+            self.server.node.repl.lease.clear();
             return Ok(Reply::Ok);
         }
         let port: u16 = std::str::from_utf8(&port)
@@ -27,18 +27,18 @@ impl Session {
         // The replication service listens 10000 above the RESP port, like a cluster bus.
         let repl_port = port.checked_add(10000).ok_or_else(|| ReplyError::new("ERR Invalid master port"))?;
         let host = String::from_utf8_lossy(&host).into_owned();
-        if let Role::Replica { resp_host, resp_port, .. } = self.server.repl.role() {
+        if let Role::Replica { resp_host, resp_port, .. } = self.server.node.repl.role() {
             if resp_host == host && resp_port == port {
                 return Ok(Reply::status("OK Already connected to specified master"));
             }
         }
-        role::become_replica(&self.server, shard, format!("{host}:{repl_port}"), host, port);
+        role::become_replica(&self.server.node, shard, format!("{host}:{repl_port}"), host, port);
         Ok(Reply::Ok)
     }
 
     pub(super) fn role(&mut self, args: &mut Args) -> Result<Reply, ReplyError> {
         args.finish()?;
-        let repl = &self.server.repl;
+        let repl = &self.server.node.repl;
         let (_, _, offset, _) = repl.ids();
         Ok(match repl.role() {
             Role::Master => {

@@ -5,11 +5,13 @@
 use bytes::Bytes;
 
 use crate::crdt::CausalContext;
+use crate::keyspace::claims::RangeClaims;
 use crate::keyspace::delta::Delta;
 use crate::keyspace::entry::Entry;
 
-/// The first byte of every payload; a different one is refused, never guessed at.
-pub const FORMAT: u8 = 1;
+/// The first byte of every payload; a different one is refused, never guessed at. Format 2:
+/// causal contexts carry their out-of-order counters as ranges, no longer dot by dot.
+pub const FORMAT: u8 = 2;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CodecError {
@@ -70,6 +72,60 @@ pub fn decode_context(payload: &[u8]) -> Result<CausalContext, CodecError> {
     if payload.is_empty() { Ok(CausalContext::new()) } else { decode(payload) }
 }
 
+/// The fields of one `Frame` (replication.proto) besides its payload.
+pub struct FrameFields {
+    pub offset: u64,
+    pub crc32: u32,
+    pub origin: u8,
+    pub appended_us: u64,
+    pub seq: u64,
+}
+
+/// One backlog record as followers receive it: a `Frame` message encoded as an entry of a
+/// `Frames` message (field 1, length-delimited), once, when the master appends the record.
+/// Protobuf joins repeated fields by concatenation, so a follower's batch is these bytes laid
+/// end to end: the master encodes each delta once for all its followers, however many.
+/// Returns the bytes and where the payload sits in them (the record keeps the payload as a
+/// slice of the frame, not as a second copy).
+pub fn wire_frame(payload: &[u8], f: &FrameFields) -> (Bytes, std::ops::Range<usize>) {
+    use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint, key_len};
+    let varint = |field: u32, v: u64| if v == 0 { 0 } else { key_len(field) + encoded_len_varint(v) };
+    let scalars = [(1, f.offset), (3, u64::from(f.crc32)), (4, u64::from(f.origin)), (5, f.appended_us), (6, f.seq)];
+    // As prost, fields at their default value (0, empty) are left out.
+    let payload_len =
+        if payload.is_empty() { 0 } else { key_len(2) + encoded_len_varint(payload.len() as u64) + payload.len() };
+    let body: usize = scalars.iter().map(|(n, v)| varint(*n, *v)).sum::<usize>() + payload_len;
+    let mut out = bytes::BytesMut::with_capacity(key_len(1) + encoded_len_varint(body as u64) + body);
+    encode_key(1, WireType::LengthDelimited, &mut out);
+    encode_varint(body as u64, &mut out);
+    let scalar = |out: &mut bytes::BytesMut, (field, v): (u32, u64)| {
+        if v != 0 {
+            encode_key(field, WireType::Varint, out);
+            encode_varint(v, out);
+        }
+    };
+    scalar(&mut out, scalars[0]);
+    if !payload.is_empty() {
+        encode_key(2, WireType::LengthDelimited, &mut out);
+        encode_varint(payload.len() as u64, &mut out);
+    }
+    let at = out.len();
+    out.extend_from_slice(payload);
+    for s in &scalars[1..] {
+        scalar(&mut out, *s);
+    }
+    (out.freeze(), at..at + payload.len())
+}
+
+pub fn encode_claims(claims: &RangeClaims) -> Bytes {
+    if claims.is_empty() { Bytes::new() } else { encode(claims) }
+}
+
+/// An empty payload is no claims (a shard that only ever joined whole snapshots).
+pub fn decode_claims(payload: &[u8]) -> Result<RangeClaims, CodecError> {
+    if payload.is_empty() { Ok(RangeClaims::default()) } else { decode(payload) }
+}
+
 pub fn encode_entries(entries: &[(Bytes, Entry)]) -> Bytes {
     encode(&entries)
 }
@@ -80,25 +136,16 @@ pub fn decode_entries(payload: &[u8]) -> Result<Vec<(Bytes, Entry)>, CodecError>
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use parking_lot::Mutex;
     use proptest::prelude::*;
 
     use super::*;
-    use crate::cmd::testing::run;
+    use crate::cmd::testing::{execute, run};
     use crate::crdt::ActorId;
     use crate::shard::{Identity, Shard};
 
     fn deltas_of(commands: &[&[&str]]) -> Vec<Delta> {
-        let out = Arc::new(Mutex::new(Vec::new()));
-        let sink = out.clone();
         let mut shard = Shard::replicated(Identity { region: 1, actor: ActorId(7) });
-        shard.set_sink(Some(Box::new(move |d: &Delta| sink.lock().push(d.clone()))));
-        for words in commands {
-            run(&mut shard, words);
-        }
-        out.lock().clone()
+        commands.iter().filter_map(|words| execute(&mut shard, words).delta).collect()
     }
 
     #[test]
@@ -122,6 +169,36 @@ mod tests {
             let bytes = encode_delta(&d);
             assert_eq!(decode_delta(&bytes), Ok(d));
         }
+    }
+
+    /// A record's pre-encoded frame is exactly the `Frames` entry prost would encode, and
+    /// frames laid end to end decode as one batch.
+    #[test]
+    fn wire_frames_concatenate_into_a_batch() {
+        use prost::Message;
+        let fields = |offset, origin| FrameFields {
+            offset,
+            crc32: 0xdead_beef,
+            origin,
+            appended_us: 1_700_000,
+            seq: offset + 1,
+        };
+        let (a, at) = wire_frame(b"first", &fields(0, 0));
+        let (b, _) = wire_frame(b"", &fields(5, 3));
+        assert_eq!(&a[at], b"first");
+        let frame = |payload: &'static [u8], offset, origin| meridian_proto::Frame {
+            offset,
+            payload: Bytes::from_static(payload),
+            crc32: 0xdead_beef,
+            origin,
+            appended_us: 1_700_000,
+            seq: offset + 1,
+        };
+        let want = meridian_proto::Frames { frames: vec![frame(b"first", 0, 0), frame(b"", 5, 3)] };
+        let mut joined = a.to_vec();
+        joined.extend_from_slice(&b);
+        assert_eq!(meridian_proto::Frames::decode(&joined[..]).unwrap(), want);
+        assert_eq!(joined, want.encode_to_vec(), "byte for byte what prost encodes");
     }
 
     #[test]

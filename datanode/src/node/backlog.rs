@@ -8,18 +8,22 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::crdt::{ActorId, CausalContext, Dot};
+use super::codec::FrameFields;
+use crate::crdt::{CausalContext, Minted};
 
 /// One delta as it sits in the backlog.
 #[derive(Debug)]
 pub struct Record {
     /// Stream position before this record.
     pub offset: u64,
+    /// The delta, encoded (a slice of `frame`).
     pub payload: Bytes,
+    /// The record as followers receive it, encoded once at append (`codec::wire_frame`).
+    pub frame: Bytes,
     pub crc32: u32,
     /// The delta's identity (the counters its commit minted), to skip what a subscriber has
     /// applied without decoding. None for the record of a snapshot joined here.
-    pub minted: Option<(ActorId, u64, u64)>,
+    pub minted: Option<Minted>,
     /// 0 for this shard's own writes, else the peer region the delta came from.
     pub origin: u8,
     /// Unix microseconds of the append, for lag.
@@ -37,7 +41,7 @@ impl Record {
     /// one. Seen dots are not enough: a later delta may name this one's dots (it observed
     /// them) while this one's own removals never reached the subscriber.
     pub fn applied_by(&self, applied: &CausalContext) -> bool {
-        self.minted.is_some_and(|(actor, first, last)| (first..=last).all(|c| applied.contains(&Dot::new(actor, c))))
+        self.minted.is_some_and(|m| applied.contains_minted(m))
     }
 
     pub fn is_snapshot_record(&self) -> bool {
@@ -129,17 +133,21 @@ impl Backlog {
     }
 
     /// Appends a record at the current offset; returns it.
-    pub fn append(
-        &mut self,
-        payload: Bytes,
-        minted: Option<(ActorId, u64, u64)>,
-        origin: u8,
-        now_us: u64,
-    ) -> Arc<Record> {
-        let crc32 = super::codec::crc(&payload);
+    pub fn append(&mut self, payload: &[u8], minted: Option<Minted>, origin: u8, now_us: u64) -> Arc<Record> {
+        let crc32 = super::codec::crc(payload);
         self.seq += 1;
-        let record =
-            Arc::new(Record { offset: self.next, payload, crc32, minted, origin, appended_us: now_us, seq: self.seq });
+        let fields = FrameFields { offset: self.next, crc32, origin, appended_us: now_us, seq: self.seq };
+        let (frame, at) = super::codec::wire_frame(payload, &fields);
+        let record = Arc::new(Record {
+            offset: self.next,
+            payload: frame.slice(at),
+            frame,
+            crc32,
+            minted,
+            origin,
+            appended_us: now_us,
+            seq: self.seq,
+        });
         self.next = record.end();
         self.bytes += record.payload.len();
         self.records.push_back(record.clone());
@@ -156,10 +164,8 @@ impl Backlog {
             self.offsets.pop_front();
             self.bytes -= old.payload.len();
             self.first = old.end();
-            if let Some((actor, first, last)) = old.minted {
-                for c in first..=last {
-                    self.base.insert(Dot::new(actor, c));
-                }
+            if let Some(minted) = old.minted {
+                self.base.insert_minted(minted);
             }
         }
     }
@@ -192,6 +198,14 @@ impl Backlog {
         Some(self.records.range(start..).take(max).cloned().collect())
     }
 
+    /// Records from `offset` to the newest (0 when `offset` lies outside the buffer).
+    pub fn records_from(&self, offset: u64) -> u64 {
+        if offset < self.first || offset > self.next {
+            return 0;
+        }
+        (self.offsets.len() - self.offsets.partition_point(|o| *o < offset)) as u64
+    }
+
     /// A promotion: a new id, and the old one kept so its followers resume partially.
     pub fn promote(&mut self) {
         self.replid2 = std::mem::replace(&mut self.replid, new_replid());
@@ -213,14 +227,14 @@ mod tests {
     use super::*;
     use crate::crdt::{ActorId, Dot};
 
-    fn minted(actor: u64, c: u64) -> Option<(ActorId, u64, u64)> {
-        Some((ActorId(actor), c, c))
+    fn minted(actor: u64, c: u64) -> Option<Minted> {
+        Some(Minted { actor: ActorId(actor), first: c, last: c })
     }
 
     fn filled(limit: usize) -> Backlog {
         let mut b = Backlog::new("a".repeat(40), 0, CausalContext::new(), limit);
         for c in 1..=10u64 {
-            b.append(Bytes::from(vec![0u8; 10]), minted(1, c), 0, 0);
+            b.append(&[0u8; 10], minted(1, c), 0, 0);
         }
         b
     }
@@ -262,7 +276,7 @@ mod tests {
         b.promote();
         assert_ne!(b.replid, old);
         assert_eq!(b.resume(&old, 100), Resume::Partial(100));
-        b.append(Bytes::from(vec![0u8; 10]), minted(2, 1), 0, 0);
+        b.append(&[0u8; 10], minted(2, 1), 0, 0);
         assert_eq!(b.resume(&old, 110), Resume::Full, "the old id never reached 110");
         assert_eq!(b.resume(&old, 90), Resume::Partial(90));
     }

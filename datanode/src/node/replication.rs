@@ -1,21 +1,20 @@
 //! A node's replication state, shared by the RESP server, the gRPC service and the loop
 //! that follows a master: its role, its backlog (created when the first follower comes, as
-//! Redis does), and what is known about its followers and its master link.
+//! Redis does), and what is known about its followers and its master link. Deltas reach the
+//! backlog only through `Stream::append`, called by whoever committed or applied them.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
-use bytes::Bytes;
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::watch;
 
 use super::backlog::{Backlog, Record, new_replid};
-use super::codec::encode_delta;
+use super::clock::now_us;
 use crate::crdt::ActorId;
 use crate::keyspace::delta::Delta;
-use crate::server::now_us;
 use crate::shard::Shard;
 
 /// Fixed identity and settings of a node, from its command line.
@@ -66,7 +65,7 @@ pub struct Follower {
     pub last_send: Instant,
 }
 
-/// What the delta sink shares with the readers of the backlog.
+/// The backlog and its readers' wake-up.
 pub struct Stream {
     pub backlog: Mutex<Option<Backlog>>,
     /// The stream position after the last append; readers wait on its changes.
@@ -74,13 +73,28 @@ pub struct Stream {
 }
 
 impl Stream {
-    /// Appends one delta to the backlog (if it exists yet) and wakes the readers.
-    pub fn append(&self, delta: &Delta, payload: Bytes, origin: u8) -> Option<Arc<Record>> {
+    /// Appends one encoded delta to the backlog (if it exists yet) and wakes the readers.
+    pub fn append(&self, delta: &Delta, payload: &[u8], origin: u8) -> Option<Arc<Record>> {
         let mut guard = self.backlog.lock();
         let backlog = guard.as_mut()?;
         let record = backlog.append(payload, delta.minted, origin, now_us());
         self.offset.send_replace(record.end());
         Some(record)
+    }
+
+    /// Appends deltas this shard committed (origin 0: its own writes), encoding each once:
+    /// nothing at all while no follower ever came (no backlog).
+    pub fn append_own(&self, deltas: impl IntoIterator<Item = Delta>) {
+        let mut guard = self.backlog.lock();
+        let Some(backlog) = guard.as_mut() else { return };
+        let mut end = None;
+        for delta in deltas {
+            let payload = super::codec::encode_delta(&delta);
+            end = Some(backlog.append(&payload, delta.minted, 0, now_us()).end());
+        }
+        if let Some(end) = end {
+            self.offset.send_replace(end);
+        }
     }
 }
 
@@ -144,26 +158,15 @@ impl ReplState {
         *self.role.write() = role;
     }
 
-    /// Creates the backlog if there is none, and makes the shard feed it. Called with the
-    /// shard locked, so the backlog starts exactly at the shard's current state.
-    pub fn ensure_backlog(&self, shard: &mut Shard) {
+    /// Creates the backlog if there is none. Called with the shard locked, so the backlog
+    /// starts exactly at the shard's current state.
+    pub fn ensure_backlog(&self, shard: &Shard) {
         let mut guard = self.stream.backlog.lock();
         if guard.is_some() {
             return;
         }
         let offset = *self.stream.offset.borrow();
         *guard = Some(Backlog::new(new_replid(), offset, shard.applied().clone(), self.settings.backlog_size));
-        drop(guard);
-        self.install_sink(shard);
-    }
-
-    /// Sends every delta the shard commits to the backlog.
-    pub fn install_sink(&self, shard: &mut Shard) {
-        let stream = self.stream.clone();
-        shard.set_sink(Some(Box::new(move |delta: &Delta| {
-            let payload = encode_delta(delta);
-            stream.append(delta, payload, 0);
-        })));
     }
 
     /// Replaces the backlog (a replica after a full sync starts over at the master's offset).
@@ -182,7 +185,6 @@ impl ReplState {
         if let Some(b) = self.stream.backlog.lock().as_mut() {
             b.promote();
         }
-        self.install_sink(shard);
         self.set_role(Role::Master);
     }
 
@@ -190,7 +192,6 @@ impl ReplState {
     /// locally (its backlog is fed by its master's stream).
     pub fn demote(&self, shard: &mut Shard, role: Role) {
         shard.set_read_only(true);
-        shard.set_sink(None);
         self.set_role(role);
     }
 
