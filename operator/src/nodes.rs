@@ -21,6 +21,13 @@ pub struct NodeReport {
     pub digest: Vec<u8>,
 }
 
+impl NodeReport {
+    /// A replica of the master at `master_addr` with its link up.
+    pub fn follows(&self, master_addr: &str) -> bool {
+        self.state.role == NodeRole::Replica && self.link_up && self.state.master_addr == master_addr
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NodeError {
     #[error("{addr}: no answer within {CALL_TIMEOUT:?}")]

@@ -90,11 +90,21 @@ where
             continue;
         }
         tracing::info!(kind = %K::kind(&()), %name, "deleting an object the manifest no longer asks for");
-        match api.delete(&name, &DeleteParams::background()).await {
-            Ok(_) => {}
-            Err(kube::Error::Api(e)) if e.code == 404 => {}
-            Err(source) => return Err(Error::Delete { kind: K::kind(&()).to_string(), name, source }),
+        if let Err(source) = delete_present(&api, &name).await {
+            return Err(Error::Delete { kind: K::kind(&()).to_string(), name, source });
         }
     }
     Ok(())
+}
+
+/// Deletes `name` in the background; one already gone is as good as deleted.
+pub async fn delete_present<K>(api: &Api<K>, name: &str) -> Result<(), kube::Error>
+where
+    K: Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    match api.delete(name, &DeleteParams::background()).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
+        Err(e) => Err(e),
+    }
 }

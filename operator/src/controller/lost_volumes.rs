@@ -11,10 +11,11 @@
 use std::collections::BTreeSet;
 
 use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim, Pod};
-use kube::api::{DeleteParams, ListParams};
+use kube::api::ListParams;
 use kube::{Api, ResourceExt};
 
 use super::Note;
+use super::apply::delete_present;
 use super::observe::PodView;
 use crate::build::names;
 use crate::crd::NodeLossPolicy;
@@ -118,16 +119,10 @@ pub async fn act(client: &kube::Client, plan: &RegionPlan, stranded: &[Stranded]
         }
         // The claim first: the StatefulSet recreates the pod with a new claim only once the
         // old one is gone (its protection finalizer lets go when no pod uses it).
-        let deleted = match claims.delete(&s.claim, &DeleteParams::background()).await {
-            Ok(_) => Ok(()),
-            Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
+        let deleted = match delete_present(&claims, &s.claim).await {
+            Ok(()) => delete_present(&pods, &s.pod).await,
             Err(e) => Err(e),
-        }
-        .and(match pods.delete(&s.pod, &DeleteParams::background()).await {
-            Ok(_) => Ok(()),
-            Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
-            Err(e) => Err(e),
-        });
+        };
         notes.push(match deleted {
             Ok(()) => Note::normal(
                 "VolumeReplaced",

@@ -25,7 +25,7 @@ use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Service};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::jiff::Timestamp;
-use kube::api::{DeleteParams, ListParams, Patch, PatchParams};
+use kube::api::{ListParams, Patch, PatchParams};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::finalizer::{Event as Finalizer, finalizer};
@@ -351,12 +351,8 @@ async fn cleanup(db: &ActiveActiveDatabase, ctx: &Context) -> Result<Action, Err
     let note = match policy {
         DeletionPolicy::Delete => {
             for name in &names {
-                match claims.delete(name, &DeleteParams::background()).await {
-                    Ok(_) => {}
-                    Err(kube::Error::Api(e)) if e.code == 404 => {}
-                    Err(source) => {
-                        return Err(Error::Delete { kind: "PersistentVolumeClaim".into(), name: name.clone(), source });
-                    }
+                if let Err(source) = apply::delete_present(&claims, name).await {
+                    return Err(Error::Delete { kind: "PersistentVolumeClaim".into(), name: name.clone(), source });
                 }
             }
             Note::normal("VolumesDeleted", format!("deletionPolicy Delete: deleted {} volume claim(s)", names.len()))

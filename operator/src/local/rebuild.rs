@@ -45,11 +45,7 @@ pub fn step(shard: &ShardRun, settled: &Settled) -> Option<rollout::Step> {
         .map(|(o, m)| {
             let ordinal = o as u32;
             let healthy = m.report.as_ref().is_some_and(|r| {
-                if ordinal == *master {
-                    r.state.role == NodeRole::Master
-                } else {
-                    r.state.role == NodeRole::Replica && r.link_up && r.state.master_addr == *master_addr
-                }
+                if ordinal == *master { r.state.role == NodeRole::Master } else { r.follows(master_addr) }
             });
             Pod { ordinal, updated: rebuild.rebuilt(ordinal, m), healthy }
         })

@@ -271,7 +271,7 @@ pub fn ready(r: &RegionRun) -> bool {
         shard.members.iter().enumerate().all(|(o, m)| match &m.report {
             None => false,
             Some(rep) if o as u32 == rec.ordinal => rep.state.role == NodeRole::Master && rep.state.actor == rec.actor,
-            Some(rep) => rep.state.role == NodeRole::Replica && rep.link_up && rep.state.master_addr == master_addr,
+            Some(rep) => rep.follows(&master_addr),
         })
     });
     let peers = match &r.peers {
