@@ -111,6 +111,13 @@ pub struct ReplState {
     pub follow_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// The master lease: a master whose lease ran out refuses client writes (fencing).
     pub lease: super::lease::Lease,
+    /// Made master by a call (SetRole, REPLICAOF NO ONE), not merely started as one: such a
+    /// master serves its shard even while the shard map on disk still names the old master
+    /// (a mounted ConfigMap takes up to a minute to change).
+    appointed: AtomicBool,
+    /// Bumped by every role change and appointment, so what is derived from the role (the
+    /// map as sessions see it) is derived again.
+    role_changes: AtomicU64,
 }
 
 impl ReplState {
@@ -125,6 +132,8 @@ impl ReplState {
             next_follower: AtomicU64::new(1),
             follow_task: Mutex::new(None),
             lease: super::lease::Lease::default(),
+            appointed: AtomicBool::new(false),
+            role_changes: AtomicU64::new(0),
         }
     }
 
@@ -151,11 +160,31 @@ impl ReplState {
     }
 
     pub fn set_role(&self, role: Role) {
-        if matches!(role, Role::Replica { .. }) {
+        let replica = matches!(role, Role::Replica { .. });
+        if replica {
             self.lease.clear();
+            self.appointed.store(false, Ordering::Release);
         }
-        self.replica.store(matches!(role, Role::Replica { .. }), Ordering::Relaxed);
+        self.replica.store(replica, Ordering::Relaxed);
         *self.role.write() = role;
+        self.role_changes.fetch_add(1, Ordering::Release);
+    }
+
+    /// Records that a call made this node master (it may have been one already, by default).
+    pub fn appoint(&self) {
+        if !self.appointed.swap(true, Ordering::AcqRel) {
+            self.role_changes.fetch_add(1, Ordering::Release);
+        }
+    }
+
+    /// A master made so by a call, and still one.
+    pub fn appointed(&self) -> bool {
+        self.appointed.load(Ordering::Acquire) && !self.is_replica()
+    }
+
+    /// Changes with every role change and appointment.
+    pub fn role_changes(&self) -> u64 {
+        self.role_changes.load(Ordering::Acquire)
     }
 
     /// Creates the backlog if there is none. Called with the shard locked, so the backlog

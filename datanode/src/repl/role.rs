@@ -25,14 +25,17 @@ pub fn become_replica(node: &Arc<Node>, shard: &mut Shard, master: String, resp_
     *node.repl.follow_task.lock() = Some(task);
 }
 
-/// Stops following and takes writes, as a new incarnation with a new replication id.
+/// Stops following and takes writes, as a new incarnation with a new replication id. A node
+/// that already was master (as every node starts) keeps its incarnation but is now appointed.
 pub fn become_master(node: &Arc<Node>, shard: &mut Shard) {
     if !node.repl.is_replica() {
+        node.repl.appoint();
         return;
     }
     if let Some(task) = node.repl.follow_task.lock().take() {
         task.abort();
     }
     node.repl.promote(shard, crate::crdt::ActorId(rand::random()));
+    node.repl.appoint();
     *node.repl.link.lock() = Link::default();
 }

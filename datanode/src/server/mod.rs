@@ -102,13 +102,26 @@ impl Server {
         })
     }
 
+    /// The region's map as this node serves it: the map it was given, except that a master
+    /// appointed by a call (a failover) is its shard's master even before the map says so.
+    /// Otherwise it would send its clients to the old master, itself redirecting back.
     pub fn topology(&self) -> Arc<Topology> {
-        self.topology.read().clone()
+        let map = self.topology.read().clone();
+        if self.node.repl.appointed() && !map.i_am_master() {
+            return Arc::new(Topology::clone(&map).with_me_as_master());
+        }
+        map
     }
 
     pub fn set_topology(&self, topology: Topology) {
         *self.topology.write() = Arc::new(topology);
         self.topology_epoch.fetch_add(1, Ordering::Release);
+    }
+
+    /// Changes whenever `topology()` may: a new map or a role change. (Both counters only
+    /// grow, so their sum changes whenever either does.)
+    pub fn topology_version(&self) -> u64 {
+        self.topology_epoch.load(Ordering::Acquire).wrapping_add(self.node.repl.role_changes())
     }
 }
 

@@ -209,6 +209,17 @@ impl Topology {
         self.me.node == 0
     }
 
+    /// The same map with this node as its shard's master and the old master its first
+    /// replica: what the region looks like once a failover made this node master and before
+    /// the map says so.
+    pub fn with_me_as_master(mut self) -> Topology {
+        if let Some(shard) = self.shards.get_mut(self.me.shard) {
+            shard.nodes[..=self.me.node].rotate_right(1);
+            self.me.node = 0;
+        }
+        self
+    }
+
     /// Whether `shard` is the one this node serves.
     pub fn is_mine(&self, shard: &RegionShard) -> bool {
         std::ptr::eq(shard, self.my_shard())
@@ -285,6 +296,19 @@ mod tests {
         assert!(t.is_sharded());
         assert!(!t.serves_everything());
         assert_eq!(t.nodes().count(), 3);
+    }
+
+    #[test]
+    fn a_promoted_replica_is_its_shards_master_and_the_rest_keep_their_order() {
+        let map = "0-8191=127.0.0.1:7000,127.0.0.1:7003,127.0.0.1:7004;8192-16383=127.0.0.1:7001";
+        let t = Topology::parse(map, &addr("127.0.0.1:7004")).unwrap().with_me_as_master();
+        assert!(t.i_am_master());
+        assert_eq!(t.me().addr, addr("127.0.0.1:7004"));
+        let ports: Vec<u16> = t.my_shard().nodes.iter().map(|n| n.addr.port).collect();
+        assert_eq!(ports, [7004, 7000, 7003]);
+        assert_eq!(t.owner(9000).unwrap().master().addr.port, 7001, "the other shard is as it was");
+        let master = Topology::parse(map, &addr("127.0.0.1:7000")).unwrap();
+        assert_eq!(master.clone().with_me_as_master(), master);
     }
 
     #[test]

@@ -393,3 +393,36 @@ fn nodes_follow_their_shard_map_file_without_a_restart() -> TestResult {
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
+
+/// A replica promoted by a call (here REPLICAOF NO ONE; a failover's SetRole does the same)
+/// serves its shard at once: it does not send clients to the old master named by a map that
+/// has not changed yet (a mounted ConfigMap takes up to a minute), and its CLUSTER replies
+/// already name it master. Once demoted again it redirects as its map says.
+#[test]
+fn a_promoted_replica_serves_at_once_though_its_map_still_names_the_old_master() -> TestResult {
+    let dir = std::env::temp_dir().join(format!("meridian-promote-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|source| meridian_e2e::Error::Io { port: 0, source })?;
+    let file = dir.join("shard-map");
+    let (a, b) = (meridian_e2e::process::free_port_pair()?, meridian_e2e::process::free_port_pair()?);
+    std::fs::write(&file, format!("0-16383=127.0.0.1:{a},127.0.0.1:{b}\n"))
+        .map_err(|source| meridian_e2e::Error::Io { port: 0, source })?;
+    let args = vec!["--shard-map-file".to_string(), file.display().to_string(), "--active-active".into()];
+    let _na = meridian_e2e::start_datanode_at(a, &args)?;
+    let _nb = meridian_e2e::start_datanode_at(b, &args)?;
+    let mut on_b = RawConn::connect(b)?;
+    assert_eq!(on_b.call(&["SET", "foo", "1"])?, moved(FOO.1, a));
+    assert_eq!(on_b.call(&["REPLICAOF", "NO", "ONE"])?, "+OK\r\n");
+    assert_eq!(on_b.call(&["SET", "foo", "1"])?, "+OK\r\n");
+    assert_eq!(on_b.call(&["GET", "foo"])?, "$1\r\n1\r\n");
+    let myself = payload(&on_b.call(&["CLUSTER", "NODES"])?)
+        .lines()
+        .find(|l| l.contains("myself"))
+        .map(str::to_string)
+        .unwrap_or_default();
+    assert!(myself.contains(&format!("127.0.0.1:{b}@")) && myself.contains("myself,master"), "{myself}");
+    // Following a again: the map's order holds once more.
+    assert_eq!(on_b.call(&["REPLICAOF", "127.0.0.1", &a.to_string()])?, "+OK\r\n");
+    assert_eq!(on_b.call(&["SET", "foo", "2"])?, moved(FOO.1, a));
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}

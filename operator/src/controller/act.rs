@@ -48,7 +48,7 @@ pub async fn act(
         }
         if changed.is_some() || *promote {
             ctx.metrics.master_change(changed.as_ref());
-            notes.push(promotion_note(d.index, &master_pod, changed.as_ref()));
+            notes.push(promotion_note(d.index, &master_pod, changed.as_ref()).about(&master_pod));
         }
         for ordinal in &d.repoint {
             let pod = names::pod(plan, d.index, *ordinal);
@@ -83,7 +83,9 @@ pub async fn act(
             {
                 Ok(_) => {
                     outcome.rolling = true;
-                    notes.push(Note::normal("RollingUpdate", format!("replacing {pod} with the new template")));
+                    notes.push(
+                        Note::normal("RollingUpdate", format!("replacing {pod} with the new template")).about(&pod),
+                    );
                 }
                 Err(e) => outcome.failures.push(format!("replacing {pod}: {e}")),
             }

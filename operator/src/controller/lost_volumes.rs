@@ -114,7 +114,8 @@ pub async fn act(client: &kube::Client, plan: &RegionPlan, stranded: &[Stranded]
                     "pod {} waits for its volume (claim {}) on node {}, which is gone; storage.onNodeLoss: Wait keeps waiting (Replace would give it a new volume)",
                     s.pod, s.claim, s.node
                 ),
-            ));
+            )
+            .about(&s.pod));
             continue;
         }
         // The claim first: the StatefulSet recreates the pod with a new claim only once the
@@ -132,7 +133,8 @@ pub async fn act(client: &kube::Client, plan: &RegionPlan, stranded: &[Stranded]
                 ),
             ),
             Err(e) => Note::warning("ActionFailed", format!("replacing the volume of pod {} failed: {e}", s.pod)),
-        });
+        }
+        .about(&s.pod));
     }
     notes
 }

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, ObjectReference, PersistentVolumeClaim, Pod, Service};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{ListParams, Patch, PatchParams};
@@ -98,15 +98,25 @@ pub struct Note {
     pub type_: EventType,
     pub reason: &'static str,
     pub message: String,
+    /// The Pod the Event is about, if any: its `related` object. Events with the same
+    /// reason on the same database are folded into one series (with the first message) by
+    /// the Events API's aggregation, so one per Pod keeps "shard 1's master" from hiding
+    /// under "shard 0's", or one Pod's missing image under another's.
+    pub pod: Option<String>,
 }
 
 impl Note {
     pub fn normal(reason: &'static str, message: impl Into<String>) -> Note {
-        Note { type_: EventType::Normal, reason, message: message.into() }
+        Note { type_: EventType::Normal, reason, message: message.into(), pod: None }
     }
 
     pub fn warning(reason: &'static str, message: impl Into<String>) -> Note {
-        Note { type_: EventType::Warning, reason, message: message.into() }
+        Note { type_: EventType::Warning, reason, message: message.into(), pod: None }
+    }
+
+    /// The same note, about `pod`.
+    pub fn about(self, pod: impl Into<String>) -> Note {
+        Note { pod: Some(pod.into()), ..self }
     }
 }
 
@@ -374,12 +384,19 @@ async fn cleanup(db: &ActiveActiveDatabase, ctx: &Context) -> Result<Action, Err
 async fn publish(ctx: &Context, db: &ActiveActiveDatabase, notes: &[Note]) {
     let reference = db.object_ref(&());
     for note in notes {
+        let related = note.pod.as_ref().map(|pod| ObjectReference {
+            api_version: Some("v1".into()),
+            kind: Some("Pod".into()),
+            name: Some(pod.clone()),
+            namespace: reference.namespace.clone(),
+            ..ObjectReference::default()
+        });
         let event = Event {
             type_: note.type_,
             reason: note.reason.into(),
             note: Some(note.message.chars().take(1000).collect()),
             action: note.reason.into(),
-            secondary: None,
+            secondary: related,
         };
         if let Err(e) = ctx.recorder.publish(&event, &reference).await {
             tracing::warn!(error = %e, reason = note.reason, "could not publish an Event");

@@ -65,7 +65,7 @@ pub fn new_problem_notes(problems: &[PodProblem], previous_degraded: Option<&str
     problems
         .iter()
         .filter(|p| !previous_degraded.is_some_and(|m| m.contains(&p.headline)))
-        .map(|p| Note::warning(p.reason, p.message.clone()))
+        .map(|p| Note::warning(p.reason, p.message.clone()).about(&p.pod))
         .collect()
 }
 
@@ -284,7 +284,7 @@ mod tests {
     fn each_problem_is_announced_once_while_the_degraded_message_carries_it() {
         let found = problems(&[pod("db-shard-0-0", waiting("ErrImageNeverPull", "not present"))], &[]);
         let first = new_problem_notes(&found, None);
-        assert_eq!(first, vec![Note::warning(IMAGE_UNAVAILABLE, found[0].message.clone())]);
+        assert_eq!(first, vec![Note::warning(IMAGE_UNAVAILABLE, found[0].message.clone()).about("db-shard-0-0")]);
         let degraded = found[0].message.clone();
         assert_eq!(new_problem_notes(&found, Some(&degraded)), vec![]);
         assert_eq!(new_problem_notes(&found, Some("shard 0: no master")).len(), 1);

@@ -3,7 +3,6 @@
 //! subcommands.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 
@@ -28,7 +27,7 @@ pub(super) struct ClusterConn {
 
 impl ClusterConn {
     pub(super) fn new(server: &Server) -> ClusterConn {
-        let epoch = server.topology_epoch.load(Ordering::Acquire);
+        let epoch = server.topology_version();
         ClusterConn { readonly: false, topology: server.topology(), epoch }
     }
 }
@@ -36,7 +35,7 @@ impl ClusterConn {
 impl Session {
     /// Reloads the map if the server's has been replaced since this connection last looked.
     fn refresh_topology(&mut self) -> &Topology {
-        let epoch = self.server.topology_epoch.load(Ordering::Acquire);
+        let epoch = self.server.topology_version();
         if epoch != self.cluster.epoch {
             self.cluster.topology = self.server.topology();
             self.cluster.epoch = epoch;
