@@ -4,9 +4,11 @@
 //! transactions) are run by `server::session`.
 
 pub mod args;
+pub mod bitmap;
 pub mod format;
 pub mod glob;
 pub mod hash;
+pub mod hyperloglog;
 pub mod keys;
 pub mod list;
 pub mod movable;
@@ -98,9 +100,19 @@ impl CommandSpec {
 }
 
 fn families() -> impl Iterator<Item = &'static CommandSpec> {
-    [strings::COMMANDS, keys::COMMANDS, hash::COMMANDS, set::COMMANDS, zset::COMMANDS, list::COMMANDS, server::COMMANDS]
-        .into_iter()
-        .flatten()
+    [
+        strings::COMMANDS,
+        bitmap::COMMANDS,
+        hyperloglog::COMMANDS,
+        keys::COMMANDS,
+        hash::COMMANDS,
+        set::COMMANDS,
+        zset::COMMANDS,
+        list::COMMANDS,
+        server::COMMANDS,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 static TABLE: LazyLock<HashMap<&'static str, &'static CommandSpec>> =

@@ -5,6 +5,7 @@ pub mod cell;
 pub mod context;
 pub mod counter;
 pub mod dot;
+pub mod hll;
 pub mod list;
 pub mod ormap;
 pub mod orset;

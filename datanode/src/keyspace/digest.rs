@@ -122,6 +122,18 @@ impl Enc {
                         self.register_bytes(&elem.value);
                     }
                 }
+                Content::Hll(h) => {
+                    let (sketches, dels) = h.atoms();
+                    self.u64(sketches.len() as u64);
+                    for a in sketches {
+                        self.tag(&a.tag);
+                        self.bytes(&a.value);
+                    }
+                    self.u64(dels.len() as u64);
+                    for t in dels {
+                        self.tag(t);
+                    }
+                }
             }
         }
         self.ttl(&e.ttl);

@@ -10,6 +10,7 @@ use smallvec::SmallVec;
 
 use crate::crdt::cell::Cell;
 use crate::crdt::dot::Dot;
+use crate::crdt::hll::Hll;
 use crate::crdt::list::List;
 use crate::crdt::ormap::OrMap;
 use crate::crdt::orset::OrSet;
@@ -25,6 +26,8 @@ pub enum Kind {
     Set,
     ZSet,
     List,
+    /// A HyperLogLog: a string to clients (TYPE says so), its own CRDT inside (§7).
+    Hll,
 }
 
 impl Kind {
@@ -36,6 +39,7 @@ impl Kind {
             Kind::Set => "set",
             Kind::ZSet => "zset",
             Kind::List => "list",
+            Kind::Hll => "string",
         }
     }
 }
@@ -47,6 +51,7 @@ pub enum Content {
     Set(Box<OrSet>),
     ZSet(Box<ZSet>),
     List(Box<List>),
+    Hll(Box<Hll>),
 }
 
 /// A member, field or element a delta part names.
@@ -59,7 +64,7 @@ impl Content {
     /// What this (delta) content names.
     fn mentions(&self, out: &mut Vec<Mention>) {
         match self {
-            Content::Str(_) => {}
+            Content::Str(_) | Content::Hll(_) => {}
             Content::Hash(m) => out.extend(m.iter().map(|(f, _)| Mention::Member(f.clone()))),
             Content::Set(s) => out.extend(s.iter().map(|(m, _)| Mention::Member(m.clone()))),
             Content::ZSet(z) => out.extend(z.map().iter().map(|(m, _)| Mention::Member(m.clone()))),
@@ -89,6 +94,7 @@ impl Content {
             Content::Set(_) => Kind::Set,
             Content::ZSet(_) => Kind::ZSet,
             Content::List(_) => Kind::List,
+            Content::Hll(_) => Kind::Hll,
         }
     }
 
@@ -99,6 +105,7 @@ impl Content {
             Kind::Set => Content::Set(Box::default()),
             Kind::ZSet => Content::ZSet(Box::default()),
             Kind::List => Content::List(Box::default()),
+            Kind::Hll => Content::Hll(Box::default()),
         }
     }
 
@@ -110,6 +117,7 @@ impl Content {
             Content::Set(s) => !s.is_empty(),
             Content::ZSet(z) => !z.is_empty(),
             Content::List(l) => !l.is_empty(),
+            Content::Hll(h) => h.is_live(),
         }
     }
 
@@ -121,6 +129,7 @@ impl Content {
             Content::Set(s) => s.is_empty(),
             Content::ZSet(z) => z.map().is_empty(),
             Content::List(l) => l.is_empty(),
+            Content::Hll(h) => h.is_void(),
         }
     }
 
@@ -131,6 +140,7 @@ impl Content {
             Content::Set(s) => s.newest(),
             Content::ZSet(z) => z.newest(),
             Content::List(l) => l.newest(),
+            Content::Hll(h) => h.newest(),
         }
     }
 
@@ -141,6 +151,7 @@ impl Content {
             Content::Set(s) => s.observed(out),
             Content::ZSet(z) => z.observed(out),
             Content::List(l) => l.observed(out),
+            Content::Hll(h) => h.observed(out),
         }
     }
 
@@ -159,6 +170,7 @@ impl Content {
             }
             Content::ZSet(z) => Content::ZSet(Box::new(z.remove_all_delta())),
             Content::List(l) => Content::List(Box::new(l.remove_all_delta())),
+            Content::Hll(h) => Content::Hll(Box::new(h.remove_delta())),
         }
     }
 
@@ -169,6 +181,7 @@ impl Content {
             (Content::Set(a), Content::Set(b)) => a.join(my_seen, b, their_seen, full),
             (Content::ZSet(a), Content::ZSet(b)) => a.join(my_seen, b, their_seen, full),
             (Content::List(a), Content::List(b)) => a.join(my_seen, b, their_seen, full),
+            (Content::Hll(a), Content::Hll(b)) => a.join(my_seen, b, their_seen),
             _ => {}
         }
     }
@@ -187,6 +200,7 @@ impl Content {
             Content::Set(s) => s.compact(),
             Content::ZSet(z) => z.compact(),
             Content::List(l) => l.compact(),
+            Content::Hll(h) => h.compact(),
         }
     }
 
@@ -198,6 +212,7 @@ impl Content {
             Content::Set(s) => s.for_each_tag_mut(f),
             Content::List(l) => l.for_each_tag_mut(f),
             Content::ZSet(z) => z.for_each_tag_mut(f),
+            Content::Hll(h) => h.for_each_tag_mut(f),
         }
     }
 
@@ -209,6 +224,7 @@ impl Content {
             (Content::Set(s), Content::Set(p)) => s.compact_touched(p),
             (Content::List(l), Content::List(p)) => l.compact_touched(p),
             (Content::ZSet(z), Content::ZSet(p)) => z.compact_touched(p),
+            (Content::Hll(h), Content::Hll(_)) => h.compact(),
             _ => {}
         }
     }
@@ -220,6 +236,7 @@ impl Content {
             Content::Set(s) => Content::Set(Box::new(s.unseen_by(seen))),
             Content::ZSet(z) => Content::ZSet(Box::new(z.unseen_by(seen))),
             Content::List(l) => Content::List(Box::new(l.unseen_by(seen))),
+            Content::Hll(h) => Content::Hll(Box::new(h.unseen_by(seen))),
         }
     }
 }

@@ -268,6 +268,7 @@ impl Shard {
         if delta.is_empty() {
             return;
         }
+        self.stamp_tombstones(&mut delta);
         self.give_atoms_own_dots(&mut delta);
         let keyspace = &self.keyspace;
         delta.attribute(|key| keyspace.get(key).cloned());
@@ -296,6 +297,27 @@ impl Shard {
     /// caller hands it to replication (`node::Node::ship`).
     pub fn take_delta(&mut self) -> Option<Delta> {
         self.outbox.take()
+    }
+
+    /// A removal builds its HyperLogLog tombstones before it has a dot (`hll::UNSTAMPED`):
+    /// they get a fresh one here, which the delta covers.
+    fn stamp_tombstones(&mut self, delta: &mut Delta) {
+        let mut unstamped = false;
+        for (_, part) in delta.entries.iter_mut() {
+            part.for_each_tag_mut(&mut |t: &mut Tag| unstamped |= *t == crate::crdt::hll::UNSTAMPED);
+        }
+        if !unstamped {
+            return;
+        }
+        let tag = self.mint();
+        for (_, part) in delta.entries.iter_mut() {
+            part.for_each_tag_mut(&mut |t: &mut Tag| {
+                if *t == crate::crdt::hll::UNSTAMPED {
+                    *t = tag;
+                }
+            });
+        }
+        delta.observe([tag.dot]);
     }
 
     /// Commands stamp every atom they write with the one tag they minted; before the delta

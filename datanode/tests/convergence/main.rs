@@ -47,6 +47,9 @@ fn write_op() -> impl Strategy<Value = Vec<String>> {
         key.clone().prop_map(|k| vec!["LPOP".into(), k]),
         key.clone().prop_map(|k| vec!["RPOP".into(), k]),
         (key.clone(), member.clone()).prop_map(|(k, v)| vec!["LSET".into(), k, "0".into(), v]),
+        (key.clone(), member.clone(), member.clone()).prop_map(|(k, a, b)| vec!["PFADD".into(), k, a, b]),
+        (key.clone(), key.clone()).prop_map(|(d, s)| vec!["PFMERGE".into(), d, s]),
+        (key.clone(), 0u32..20).prop_map(|(k, o)| vec!["SETBIT".into(), k, o.to_string(), "1".into()]),
     ]
 }
 

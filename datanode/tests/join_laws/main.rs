@@ -68,6 +68,17 @@ fn family(name: &'static str) -> BoxedStrategy<Vec<String>> {
             (key(), member()).prop_map(|(k, v)| vec!["LSET".into(), k, "-1".into(), v]),
         ]
         .boxed(),
+        "hll" => prop_oneof![
+            (key(), member(), member()).prop_map(|(k, a, b)| vec!["PFADD".into(), k, a, b]),
+            (key(), key()).prop_map(|(d, s)| vec!["PFMERGE".into(), d, s]),
+            key().prop_map(|k| vec!["PFCOUNT".into(), k]),
+        ]
+        .boxed(),
+        "bitmap" => prop_oneof![
+            (key(), 0u32..24).prop_map(|(k, o)| vec!["SETBIT".into(), k, o.to_string(), "1".into()]),
+            (key(), num()).prop_map(|(k, n)| vec!["BITFIELD".into(), k, "INCRBY".into(), "i8".into(), "#1".into(), n]),
+        ]
+        .boxed(),
         _ => (key(), member(), member()).prop_map(|(k, f, v)| vec!["HSET".into(), k, f, v]).boxed(),
     };
     prop_oneof![4 => ops, 1 => del].boxed()
@@ -162,4 +173,6 @@ laws! {
     set_join_laws => "set",
     zset_join_laws => "zset",
     list_join_laws => "list",
+    hll_join_laws => "hll",
+    bitmap_join_laws => "bitmap",
 }

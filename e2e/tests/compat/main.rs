@@ -5,9 +5,11 @@
 //! Needs `cargo build -p meridian-datanode` first (or `MERIDIAN_DATANODE_BIN`), and
 //! `redis-server` and `redis-cli` on PATH.
 
+mod bitmaps;
 mod blocking;
 mod clients;
 mod hashes;
+mod hyperloglog;
 mod keys;
 mod lists;
 mod protocol;

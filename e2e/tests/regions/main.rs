@@ -6,6 +6,7 @@
 
 mod bad_input;
 mod big_chunk;
+mod bits;
 mod compression;
 mod failover;
 mod faults;

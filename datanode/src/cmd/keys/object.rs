@@ -52,6 +52,8 @@ fn encoding(content: &Content) -> &'static str {
                 "skiplist"
             }
         }
+        // Redis builds an HLL in place in a raw string.
+        Content::Hll(_) => "raw",
         Content::List(l) => {
             if l.len() <= 128 {
                 "listpack"

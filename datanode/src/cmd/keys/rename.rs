@@ -62,6 +62,9 @@ pub fn fresh_copy(content: &Content, tag: Tag) -> Content {
             }
             Content::ZSet(Box::new(out))
         }
+        Content::Hll(h) => {
+            Content::Hll(Box::new(crate::crdt::hll::Hll::write_delta(tag, h.value().unwrap_or_default())))
+        }
         Content::List(list) => {
             let mut out = List::default();
             for (pos, elem) in list.iter() {

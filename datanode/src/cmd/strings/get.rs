@@ -16,5 +16,5 @@ pub const SPEC: CommandSpec = CommandSpec {
 
 fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
     let key = args.bytes()?;
-    Ok(super::get_string(shard, &key)?.map_or(Reply::Nil, Reply::Bulk))
+    Ok(super::get_value(shard, &key)?.map_or(Reply::Nil, Reply::Bulk))
 }

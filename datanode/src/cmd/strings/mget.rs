@@ -22,6 +22,7 @@ fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
         keys.iter()
             .map(|k| match shard.read(k) {
                 Some(Content::Str(cell)) => Reply::Bulk(super::string_bytes(cell)),
+                Some(Content::Hll(h)) => h.value().map_or(Reply::Nil, Reply::Bulk),
                 _ => Reply::Nil,
             })
             .collect(),

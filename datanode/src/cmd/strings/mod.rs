@@ -8,9 +8,10 @@ mod getrange;
 mod getset;
 mod incr;
 mod incrbyfloat;
+mod lcs;
 mod mget;
 mod mset;
-mod set;
+pub mod set;
 mod setrange;
 mod strlen;
 
@@ -35,6 +36,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     incr::INCRBY,
     incr::DECRBY,
     incrbyfloat::SPEC,
+    lcs::SPEC,
     mget::SPEC,
     mset::MSET,
     mset::MSETNX,
@@ -45,6 +47,17 @@ pub const COMMANDS: &[CommandSpec] = &[
     setrange::SPEC,
     strlen::SPEC,
 ];
+
+/// Redis's `proto-max-bulk-len`: the largest string a command may build.
+pub const MAX_STRING: u64 = crate::resp::frame::MAX_BULK_LEN as u64;
+
+/// Refuses a string that would grow past `MAX_STRING` (Redis's `checkStringLength`).
+pub fn check_length(size: u64, append: u64) -> Result<(), ReplyError> {
+    match size.checked_add(append) {
+        Some(total) if total <= MAX_STRING => Ok(()),
+        _ => Err(ReplyError::new("ERR string exceeds maximum allowed size (proto-max-bulk-len)")),
+    }
+}
 
 /// Counter range of SEMANTICS.md §3: concurrent sums from 32 regions cannot overflow i64.
 pub const COUNTER_MIN: i128 = -(1 << 58);
@@ -103,6 +116,17 @@ pub fn get_string(shard: &mut Shard, key: &[u8]) -> Result<Option<Bytes>, ReplyE
     match shard.read(key) {
         None => Ok(None),
         Some(Content::Str(cell)) => Ok(Some(string_bytes(cell))),
+        Some(_) => Err(ReplyError::wrongtype()),
+    }
+}
+
+/// What GET reads under `key`: a string's bytes or an HLL's (the only string command
+/// besides SET that works on an HLL, SEMANTICS.md §7).
+pub fn get_value(shard: &mut Shard, key: &[u8]) -> Result<Option<Bytes>, ReplyError> {
+    match shard.read(key) {
+        None => Ok(None),
+        Some(Content::Str(cell)) => Ok(Some(string_bytes(cell))),
+        Some(Content::Hll(h)) => Ok(h.value()),
         Some(_) => Err(ReplyError::wrongtype()),
     }
 }

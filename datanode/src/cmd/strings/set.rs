@@ -58,8 +58,20 @@ pub enum TtlChange {
     At(u64),
 }
 
-/// Writes `value` as the whole string under `key` (any type is replaced).
+/// Writes `value` as the whole string under `key` (any type is replaced). A value in
+/// HyperLogLog format keeps (or makes) the key an HLL (SEMANTICS.md §7).
 pub fn store(shard: &mut Shard, key: &Bytes, value: Bytes, ttl: TtlChange) {
+    let kind = if crate::crdt::hll::sketch::is_hll(&value) { Kind::Hll } else { Kind::Str };
+    store_as(shard, key, value, ttl, kind);
+}
+
+/// `store` as a plain string, whatever the bytes: for commands that rewrite a string's
+/// bytes (APPEND, SETRANGE, SETBIT, BITFIELD, BITOP), which never make an HLL.
+pub fn store_string(shard: &mut Shard, key: &Bytes, value: Bytes, ttl: TtlChange) {
+    store_as(shard, key, value, ttl, Kind::Str);
+}
+
+fn store_as(shard: &mut Shard, key: &Bytes, value: Bytes, ttl: TtlChange, kind: Kind) {
     if let TtlChange::At(at) = ttl {
         if at <= shard.now() {
             // A deadline already past is a DEL (SEMANTICS.md §10).
@@ -68,20 +80,27 @@ pub fn store(shard: &mut Shard, key: &Bytes, value: Bytes, ttl: TtlChange) {
         }
     }
     let standalone = shard.standalone();
-    write_one(shard, key, Kind::Str, |tag, entry, part, observed| {
+    write_one(shard, key, kind, |tag, entry, part, observed| {
         // Alone (no replica, no peer) an explicit "no expiry" can never meet a concurrent
         // deadline, so a key without TTL needs none written.
         let ttl = match ttl {
             TtlChange::Clear if standalone && entry.is_none_or(|e| e.ttl.is_empty()) => TtlChange::Keep,
             other => other,
         };
-        let cell = match entry.and_then(|e| e.content(Kind::Str)) {
-            Some(Content::Str(c)) => c.clone(),
-            _ => Cell::default(),
-        };
-        cell.observed(observed);
-        // No copy here: the join detaches the stored value from the request buffer.
-        part.contents.push(Content::Str(cell.write_delta(tag, value)));
+        if kind == Kind::Hll {
+            if let Some(c) = entry.and_then(|e| e.content(Kind::Hll)) {
+                c.observed(observed);
+            }
+            part.contents.push(Content::Hll(Box::new(crate::crdt::hll::Hll::write_delta(tag, value))));
+        } else {
+            let cell = match entry.and_then(|e| e.content(Kind::Str)) {
+                Some(Content::Str(c)) => c.clone(),
+                _ => Cell::default(),
+            };
+            cell.observed(observed);
+            // No copy here: the join detaches the stored value from the request buffer.
+            part.contents.push(Content::Str(cell.write_delta(tag, value)));
+        }
         match ttl {
             TtlChange::Keep => {}
             TtlChange::Clear => set_ttl(entry, tag, None, part, observed),

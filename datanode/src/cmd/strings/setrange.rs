@@ -6,7 +6,7 @@ use crate::cmd::{Args, CmdResult, CommandSpec, Handler, ReplyError};
 use crate::resp::Reply;
 use crate::shard::Shard;
 
-use super::set::{TtlChange, store};
+use super::set::{TtlChange, store_string};
 
 pub const SPEC: CommandSpec = CommandSpec {
     name: "setrange",
@@ -17,9 +17,6 @@ pub const SPEC: CommandSpec = CommandSpec {
     summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
     handler: Handler::Data(run),
 };
-
-/// Redis's limit on the size a string may grow to (proto-max-bulk-len).
-const MAX_STRING: i64 = 512 * 1024 * 1024;
 
 fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
     let key = args.bytes()?;
@@ -32,16 +29,36 @@ fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
     if patch.is_empty() {
         return Ok(Reply::Int(old.map_or(0, |v| v.len() as i64)));
     }
-    if offset + patch.len() as i64 > MAX_STRING {
-        return Err(ReplyError::new("ERR string exceeds maximum allowed size (proto-max-bulk-len)"));
-    }
+    super::check_length(offset as u64, patch.len() as u64)?;
     let mut value = old.map(|v| v.to_vec()).unwrap_or_default();
-    let end = offset as usize + patch.len();
+    // Both fit in 512 MB now.
+    let start = offset as usize;
+    let end = start + patch.len();
     if value.len() < end {
         value.resize(end, 0);
     }
-    value[offset as usize..end].copy_from_slice(&patch);
+    if let Some(dst) = value.get_mut(start..end) {
+        dst.copy_from_slice(&patch);
+    }
     let len = value.len();
-    store(shard, &key, Bytes::from(value), TtlChange::Keep);
+    store_string(shard, &key, Bytes::from(value), TtlChange::Keep);
     Ok(Reply::Int(len as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cmd::testing::{bulk, run, shard};
+    use crate::resp::Reply;
+
+    #[test]
+    fn limits_as_redis() {
+        let mut s = shard();
+        let too_big = Reply::error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+        assert_eq!(run(&mut s, &["SETRANGE", "k", "536870912", "x"]), too_big);
+        // Issue 13: an offset near i64::MAX overflowed the size check.
+        assert_eq!(run(&mut s, &["SETRANGE", "k", "9223372036854775807", "x"]), too_big);
+        assert_eq!(run(&mut s, &["SETRANGE", "k", "-1", "x"]), Reply::error("ERR offset is out of range"));
+        assert_eq!(run(&mut s, &["SETRANGE", "k", "2", "x"]), Reply::Int(3));
+        assert_eq!(run(&mut s, &["GET", "k"]), bulk("\0\0x"));
+    }
 }
