@@ -55,6 +55,16 @@ pub fn parse(value: &str, shards: u32) -> Result<BTreeSet<u32>, RebuildError> {
     Ok(named)
 }
 
+/// The later of two tokens (they are times in one format, so they order as text): a pass
+/// that reads a status older than the operator's own last write must not take the pod
+/// template back to an earlier token, which would roll the shard again.
+pub fn latest(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// A new rebuild token: the time of the request, which also tells users when it was asked.
 pub fn token(now: k8s_openapi::jiff::Timestamp) -> String {
     now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -63,6 +73,16 @@ pub fn token(now: k8s_openapi::jiff::Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_latest_token_wins_and_none_never_undoes_one() {
+        let (t1, t2) = (Some("2026-12-07T15:28:14Z".to_string()), Some("2026-12-07T15:28:15Z".to_string()));
+        assert_eq!(latest(t1.clone(), t2.clone()), t2);
+        assert_eq!(latest(t2.clone(), t1.clone()), t2);
+        assert_eq!(latest(None, t1.clone()), t1);
+        assert_eq!(latest(t1.clone(), None), t1);
+        assert_eq!(latest(None, None), None);
+    }
 
     #[test]
     fn shard_lists_are_read_and_bad_ones_say_what_to_write() {

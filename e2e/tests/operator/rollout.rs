@@ -1,7 +1,7 @@
 //! A rolling upgrade: a new `spec.version` changes the datanodes' template, and the operator
 //! replaces the shard's pods one at a time — the replica first, then the master's role moves
 //! to the updated replica, then the old master goes — while a client keeps writing to
-//! whichever pod the status names master. The test plays the kubelet: every pod the
+//! the pod the client Service selects (labelled master). The test plays the kubelet: every pod the
 //! StatefulSet controller creates gets a real datanode at a loopback address and is marked
 //! ready. Every acknowledged write is there at the end, and writes never stopped for long.
 
@@ -16,8 +16,8 @@ use crate::objects::{patch_cache, to_err};
 use crate::roles::{address, datanode, redis, set_pod};
 use crate::{TestResult, kube, manifest, plane};
 
-/// The longest a writer may go without an acknowledged write while the shard rolls.
-const MAX_WRITE_GAP: Duration = Duration::from_secs(5);
+/// The longest a writer may see its writes fail while the shard rolls.
+const MAX_OUTAGE: Duration = Duration::from_secs(5);
 
 /// What a kubelet would run: per pod name, the pod's uid and its datanode, at loopback
 /// addresses of this test's own (`net`).
@@ -53,13 +53,35 @@ impl Kubelet {
 fn master_ip(plane: &KubeControlPlane, ns: &str) -> Option<String> {
     let db = get_json(plane, &["get", "aadb", "cache", "-n", ns]).ok()?;
     let master = db["status"]["shards"][0]["master"].as_str()?.to_string();
-    let pod = get_json(plane, &["get", "pod", &master, "-n", ns]).ok()?;
+    pod_ip(plane, ns, &master)
+}
+
+/// Where the client Service sends a client: a ready pod labelled master, not being deleted
+/// (this tier runs no kube-proxy, so the test resolves the Service's selector itself).
+fn service_endpoint(plane: &KubeControlPlane, ns: &str) -> Option<String> {
+    let pods = get_json(plane, &["get", "pods", "-n", ns, "-l", "meridian.io/shard=0,meridian.io/role=master"]).ok()?;
+    pods["items"].as_array()?.iter().find_map(|pod| {
+        let ready = pod["status"]["conditions"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"));
+        let deleting = pod["metadata"]["deletionTimestamp"].is_string();
+        if ready && !deleting { pod["status"]["podIP"].as_str().map(String::from) } else { None }
+    })
+}
+
+/// The IP of pod `name`.
+fn pod_ip(plane: &KubeControlPlane, ns: &str, name: &str) -> Option<String> {
+    let pod = get_json(plane, &["get", "pod", name, "-n", ns]).ok()?;
     pod["status"]["podIP"].as_str().map(String::from)
 }
 
 fn revisions(plane: &KubeControlPlane, ns: &str) -> Result<(String, Vec<String>), String> {
     let sts = get_json(plane, &["get", "statefulset", "cache-shard-0", "-n", ns])?;
-    let target = sts["status"]["updateRevision"].as_str().unwrap_or_default().to_string();
+    // Until the StatefulSet controller has seen the new template, its updateRevision is still
+    // the old one, which every pod runs: that would read as a finished rollout.
+    let seen = sts["status"]["observedGeneration"].as_i64() >= sts["metadata"]["generation"].as_i64();
+    let target =
+        if seen { sts["status"]["updateRevision"].as_str().unwrap_or_default().to_string() } else { String::new() };
     let pods = get_json(plane, &["get", "pods", "-n", ns, "-l", "meridian.io/shard=0"])?;
     let running = pods["items"]
         .as_array()
@@ -77,8 +99,9 @@ fn a_new_version_rolls_one_pod_at_a_time_and_the_shard_stays_writable() -> TestR
     let ns = kube(plane.create_namespace("rollout"))?;
     let _operator = Operator::start(plane.kubeconfig(), &ns, "us-east", &[])?;
     let mut kubelet = running_shard(&plane, &ns, 2, "1.0.0")?;
+    let mut writer = Writer::started(&plane, &ns)?;
     patch_cache(&plane, &ns, r#"{"spec":{"version":"1.1.0"}}"#)?;
-    roll_while_writing(&plane, &ns, &mut kubelet)?;
+    roll_while_writing(&plane, &ns, &mut kubelet, &mut writer)?;
     let sts = get_json(&plane, &["get", "statefulset", "cache-shard-0", "-n", &ns]).map_err(to_err)?;
     assert!(sts["spec"]["template"]["spec"]["containers"][0]["image"].as_str().unwrap_or_default().ends_with(":1.1.0"));
     Ok(())
@@ -107,6 +130,7 @@ fn the_rebuild_annotation_replaces_every_member_and_the_shard_stays_writable() -
     }))?;
     kube(eventually("the refused request taken off", OPERATOR_TIMEOUT, || annotation(&plane, &ns)))?;
 
+    let mut writer = Writer::started(&plane, &ns)?;
     kube(plane.kubectl_ok(&["annotate", "aadb", "cache", "-n", &ns, "meridian.io/rebuild-shard=0"]))?;
     kube(eventually("the request taken off", OPERATOR_TIMEOUT, || annotation(&plane, &ns)))?;
     let db = get_json(&plane, &["get", "aadb", "cache", "-n", &ns]).map_err(to_err)?;
@@ -115,7 +139,7 @@ fn the_rebuild_annotation_replaces_every_member_and_the_shard_stays_writable() -
     let sts = get_json(&plane, &["get", "statefulset", "cache-shard-0", "-n", &ns]).map_err(to_err)?;
     assert_eq!(sts["spec"]["template"]["metadata"]["annotations"]["meridian.io/rebuild"], token.as_str());
 
-    roll_while_writing(&plane, &ns, &mut kubelet)?;
+    roll_while_writing(&plane, &ns, &mut kubelet, &mut writer)?;
     let after = uids(&kubelet);
     assert!(before.iter().all(|uid| !after.contains(uid)), "every pod was replaced: {before:?} -> {after:?}");
     assert!(event_reasons(&plane, &ns, "cache").contains(&"RebuildStarted".to_string()));
@@ -151,27 +175,77 @@ fn running_shard(plane: &KubeControlPlane, ns: &str, net: u8, version: &str) -> 
     Ok(kubelet)
 }
 
-/// Plays the kubelet while the operator rolls the shard onto its new template, with a client
-/// writing to whichever pod the status names master; then checks that every acknowledged
-/// write is there, that writes never stopped for long, and the rollout's Events.
-fn roll_while_writing(plane: &KubeControlPlane, ns: &str, kubelet: &mut Kubelet) -> TestResult {
-    let (mut acked, mut longest_gap, mut last_ack) = (0u64, Duration::ZERO, Instant::now());
+/// A client that writes (INCR) through the client Service (to the pod labelled master), and keeps count of
+/// what was acknowledged and of the longest outage it saw: from a failed write to the next
+/// acknowledged one (the time the test itself spends between writes is not an outage).
+struct Writer {
+    acked: u64,
+    longest_outage: Duration,
+    /// When the current run of failed writes began, and its failures (the last few).
+    failing_since: Option<Instant>,
+    failures: Vec<String>,
+    /// The failures of the longest outage: what a failed check reports.
+    longest_outage_failures: Vec<String>,
+}
+
+impl Writer {
+    /// A writer whose first write is acknowledged, before the rollout is asked for: the
+    /// operator may get far into a roll before the test's loop first looks, so the count
+    /// must not depend on writes landing mid-roll.
+    fn started(plane: &KubeControlPlane, ns: &str) -> Result<Writer, meridian_e2e::Error> {
+        let mut writer = Writer {
+            acked: 0,
+            longest_outage: Duration::ZERO,
+            failing_since: None,
+            failures: Vec::new(),
+            longest_outage_failures: Vec::new(),
+        };
+        kube(eventually("a first write", OPERATOR_TIMEOUT, || writer.write(plane, ns, 1)))?;
+        Ok(writer)
+    }
+
+    /// Up to `n` writes to the current master; stops at the first failure (the caller comes
+    /// back after it has looked at the cluster again).
+    fn write(&mut self, plane: &KubeControlPlane, ns: &str, n: usize) -> Result<(), String> {
+        for _ in 0..n {
+            if let Err(e) = Self::incr(plane, ns) {
+                let since = *self.failing_since.get_or_insert_with(Instant::now);
+                self.failures.push(format!("{:?} into the outage: {e}", since.elapsed()));
+                if self.failures.len() > 5 {
+                    self.failures.remove(0);
+                }
+                return Err(e);
+            }
+            self.acked += 1;
+            if let Some(since) = self.failing_since.take() {
+                if since.elapsed() > self.longest_outage {
+                    self.longest_outage = since.elapsed();
+                    self.longest_outage_failures = std::mem::take(&mut self.failures);
+                }
+                self.failures.clear();
+            }
+        }
+        Ok(())
+    }
+
+    fn incr(plane: &KubeControlPlane, ns: &str) -> Result<i64, String> {
+        let ip = service_endpoint(plane, ns).ok_or("the client Service has no endpoint")?;
+        let mut c = redis(&ip).map_err(|e| format!("{ip}: {e}"))?;
+        redis::cmd("INCR").arg("writes").query::<i64>(&mut c).map_err(|e| format!("{ip}: {e}"))
+    }
+}
+
+/// Plays the kubelet while the operator rolls the shard onto its new template, with
+/// `writer` writing through the client Service; then checks that every
+/// acknowledged write is on the new master and its replica, that writes never stopped for
+/// long, and the rollout's Events.
+fn roll_while_writing(plane: &KubeControlPlane, ns: &str, kubelet: &mut Kubelet, writer: &mut Writer) -> TestResult {
     let deadline = Instant::now() + OPERATOR_TIMEOUT * 2;
     loop {
         kubelet.sync(plane, ns)?;
-        // A client that writes to the master the status names, and retries elsewhere on error.
-        for _ in 0..10 {
-            let Some(ip) = master_ip(plane, ns) else { break };
-            let Ok(mut c) = redis(&ip) else { break };
-            match redis::cmd("INCR").arg("writes").query::<i64>(&mut c) {
-                Ok(_) => {
-                    acked += 1;
-                    longest_gap = longest_gap.max(last_ack.elapsed());
-                    last_ack = Instant::now();
-                }
-                Err(_) => break,
-            }
-        }
+        // An error (the pod just demoted, say) ends this round's writes; the next round
+        // looks for the master again.
+        let _ = writer.write(plane, ns, 10);
         let (target, running) = revisions(plane, ns).map_err(to_err)?;
         let settled = running.len() == 2 && running.iter().all(|r| *r == target) && master_ip(plane, ns).is_some();
         if settled {
@@ -193,14 +267,31 @@ fn roll_while_writing(plane: &KubeControlPlane, ns: &str, kubelet: &mut Kubelet)
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    // A loaded machine may finish a roll within a few of the loop's rounds: some writes, not many.
-    assert!(acked > 0, "no write was acknowledged during the rollout");
-    assert!(longest_gap < MAX_WRITE_GAP, "writes stopped for {longest_gap:?} during the rollout");
+    // The rolled shard takes writes (and this ends any outage the roll left).
+    kube(eventually("a write after the rollout", OPERATOR_TIMEOUT, || writer.write(plane, ns, 1)))?;
+    assert!(
+        writer.longest_outage < MAX_OUTAGE,
+        "writes failed for {:?} during the rollout: {:?}",
+        writer.longest_outage,
+        writer.longest_outage_failures
+    );
     // Every acknowledged write is on the new master, and on its replica.
     let ip = master_ip(plane, ns).ok_or_else(|| to_err("no master".into()))?;
     let mut c = redis(&ip)?;
     let total: i64 = redis::cmd("GET").arg("writes").query(&mut c).map_err(|e| to_err(e.to_string()))?;
-    assert_eq!(total, acked as i64);
+    assert_eq!(total, writer.acked as i64);
+    let replica = kubelet
+        .running
+        .keys()
+        .find(|name| pod_ip(plane, ns, name).is_some_and(|i| i != ip))
+        .and_then(|name| pod_ip(plane, ns, name))
+        .ok_or_else(|| to_err("no replica pod".into()))?;
+    kube(eventually("the replica has every write", OPERATOR_TIMEOUT, || {
+        let mut c = redis(&replica).map_err(|e| e.to_string())?;
+        let _: () = redis::cmd("READONLY").query(&mut c).map_err(|e| e.to_string())?;
+        let seen: Option<i64> = redis::cmd("GET").arg("writes").query(&mut c).map_err(|e| e.to_string())?;
+        if seen == Some(writer.acked as i64) { Ok(()) } else { Err(format!("{seen:?} of {}", writer.acked)) }
+    }))?;
     let reasons = event_reasons(plane, ns, "cache");
     for reason in ["RollingUpdate", "Switchover"] {
         assert!(reasons.contains(&reason.to_string()), "no {reason} Event in {reasons:?}");

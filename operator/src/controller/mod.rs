@@ -40,7 +40,7 @@ use crate::build::{self, names};
 use crate::conditions::{self, DEGRADED, READY};
 use crate::crd::{ActiveActiveDatabase, ActiveActiveDatabaseStatus, DeletionPolicy};
 use crate::metrics::Metrics;
-use crate::plan::{self, OperatorDefaults, PlanError};
+use crate::plan::{self, OperatorDefaults, PlanError, RegionPlan};
 
 /// Removed only after the deletion policy was carried out.
 pub const FINALIZER: &str = "meridian.io/deletion-policy";
@@ -68,6 +68,9 @@ pub struct Context {
     failures: Mutex<BTreeMap<String, u32>>,
     /// The masters whose leases the keeper renews.
     pub leases: Arc<lease_keeper::Leases>,
+    /// Per database uid and shard, the latest rebuild token rendered (see
+    /// `remember_rebuild_tokens`).
+    rebuild_tokens: Mutex<BTreeMap<String, String>>,
 }
 
 impl Context {
@@ -88,6 +91,7 @@ impl Context {
             unreachable: Mutex::default(),
             failures: Mutex::default(),
             leases: Arc::default(),
+            rebuild_tokens: Mutex::default(),
         }
     }
 }
@@ -242,7 +246,11 @@ async fn reconcile_region(db: &ActiveActiveDatabase, ctx: &Context) -> Result<Ac
         write_status(ctx, db, status::blocked("SecretMissing", &message, true, &frame)).await?;
         return Ok(Action::requeue(SECRET_REQUEUE));
     }
-    let rebuild = rebuild_request::take(db, &mut plan, now);
+    let rebuild = match rebuild_request::requested(db) && rebuild_request::claim(ctx, db).await? {
+        true => rebuild_request::take(db, &mut plan, now),
+        false => None,
+    };
+    remember_rebuild_tokens(ctx, db, &mut plan);
     let unreachable = remember_unreachable(ctx, &plan.namespace, &observed, now);
     let recorded = decide::recorded(&plan, db.status.as_ref());
     let decisions = decide::decide(&plan, &observed, &recorded, &unreachable, now);
@@ -293,12 +301,22 @@ async fn reconcile_region(db: &ActiveActiveDatabase, ctx: &Context) -> Result<Ac
     publish(ctx, db, &notes).await;
     let busy = conditions::is_true(&new_status.conditions, conditions::PROGRESSING) == Some(true);
     write_status(ctx, db, new_status).await?;
-    // Only once the status holds the tokens: they are what later passes render.
-    if rebuild.is_some() {
-        rebuild_request::clear(ctx, db).await?;
-    }
     applied?;
     Ok(Action::requeue(if busy { BUSY_REQUEUE } else { SETTLED_REQUEUE }))
+}
+
+/// Keeps each shard's rebuild token at the latest this operator has rendered: a pass may
+/// read the database from a cache that does not yet hold the status the previous pass wrote.
+fn remember_rebuild_tokens(ctx: &Context, db: &ActiveActiveDatabase, plan: &mut RegionPlan) {
+    let uid = db.uid().unwrap_or_default();
+    let mut rendered = ctx.rebuild_tokens.lock();
+    for shard in &mut plan.shards {
+        let key = format!("{uid}/{}", shard.index);
+        shard.rebuild = crate::rebuild::latest(shard.rebuild.take(), rendered.get(&key).cloned());
+        if let Some(token) = &shard.rebuild {
+            rendered.insert(key, token.clone());
+        }
+    }
 }
 
 /// Events for the conditions that flipped.
@@ -352,6 +370,8 @@ fn remember_unreachable(
 async fn cleanup(db: &ActiveActiveDatabase, ctx: &Context) -> Result<Action, Error> {
     let ns = db.namespace().ok_or(Error::NoNamespace)?;
     ctx.leases.set(&format!("{ns}/{}", db.name_any()), vec![]);
+    let uid = db.uid().unwrap_or_default();
+    ctx.rebuild_tokens.lock().retain(|key, _| !key.starts_with(&format!("{uid}/")));
     let claims: Api<PersistentVolumeClaim> = Api::namespaced(ctx.client.clone(), &ns);
     let selector = format!("{}={},{}={}", names::NAME, names::APP, names::INSTANCE, db.name_any());
     let list =
