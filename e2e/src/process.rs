@@ -119,18 +119,31 @@ impl Drop for Process {
 }
 
 /// A loopback port that nothing listens on right now, and that this process has not handed
-/// out before (tests in one binary run in parallel).
+/// out before (tests in one binary run in parallel). It is taken from 10000-19999, below the
+/// kernel's ephemeral range (32768 and up here), because a port from that range can become
+/// the source port of any outgoing connection on the machine between this probe and the
+/// child's bind ("Address already in use"), and above well-known ports; `free_port_pair`
+/// hands out 20000 and up.
 pub fn free_port() -> Result<u16> {
+    const FIRST: u16 = 10000;
+    const COUNT: u16 = 10000;
+    static NEXT: Mutex<Option<u16>> = Mutex::new(None);
     static HANDED_OUT: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
-    for _ in 0..100 {
-        let listener = TcpListener::bind("127.0.0.1:0").map_err(|source| Error::NoFreePort { source })?;
-        let port = listener.local_addr().map_err(|source| Error::NoFreePort { source })?.port();
-        let mut handed = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
-        if handed.get_or_insert_with(HashSet::new).insert(port) {
-            return Ok(port);
+    let mut next = NEXT.lock().unwrap_or_else(|e| e.into_inner());
+    // Parallel test binaries start at different offsets.
+    let offset = next.get_or_insert_with(|| (std::process::id() % u32::from(COUNT)) as u16);
+    let mut handed = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    let handed = handed.get_or_insert_with(HashSet::new);
+    for _ in 0..COUNT {
+        let port = FIRST + *offset;
+        *offset = (*offset + 1) % COUNT;
+        if handed.contains(&port) || TcpListener::bind(("127.0.0.1", port)).is_err() {
+            continue;
         }
+        handed.insert(port);
+        return Ok(port);
     }
-    Err(Error::NoFreePort { source: std::io::Error::other("every probed port was already handed out") })
+    Err(Error::NoFreePort { source: std::io::Error::other("every port of 10000-19999 is in use or handed out") })
 }
 
 /// One PING over a fresh connection; true if the answer was `+PONG`.
