@@ -9,6 +9,5 @@ pub mod node;
 pub mod process;
 pub mod repl;
 pub mod resp;
-pub mod script;
 pub mod server;
 pub mod shard;

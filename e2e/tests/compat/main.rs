@@ -15,7 +15,6 @@ mod lists;
 mod protocol;
 mod pubsub;
 mod resp3;
-mod scripting;
 mod sets;
 mod strings;
 mod transactions;
