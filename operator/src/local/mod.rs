@@ -13,7 +13,6 @@ pub mod cli;
 pub mod commands;
 pub mod control;
 pub mod desired;
-mod error;
 pub mod layout;
 pub mod netns;
 pub mod rebuild;
@@ -24,8 +23,6 @@ pub mod state_dir;
 pub mod supervisor;
 pub mod tick;
 pub mod up;
-
-pub use error::Error;
 
 use std::process::ExitCode;
 
