@@ -59,10 +59,8 @@ pub fn parse(value: &str, shards: u32) -> Result<BTreeSet<u32>, RebuildError> {
 /// that reads a status older than the operator's own last write must not take the pod
 /// template back to an earlier token, which would roll the shard again.
 pub fn latest(a: Option<String>, b: Option<String>) -> Option<String> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }
+    // `None` orders before any token, so it never wins over one.
+    a.max(b)
 }
 
 /// A new rebuild token: the time of the request, which also tells users when it was asked.

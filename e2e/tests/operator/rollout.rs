@@ -283,8 +283,8 @@ fn roll_while_writing(plane: &KubeControlPlane, ns: &str, kubelet: &mut Kubelet,
     let replica = kubelet
         .running
         .keys()
-        .find(|name| pod_ip(plane, ns, name).is_some_and(|i| i != ip))
-        .and_then(|name| pod_ip(plane, ns, name))
+        .filter_map(|name| pod_ip(plane, ns, name))
+        .find(|i| *i != ip)
         .ok_or_else(|| to_err("no replica pod".into()))?;
     kube(eventually("the replica has every write", OPERATOR_TIMEOUT, || {
         let mut c = redis(&replica).map_err(|e| e.to_string())?;
