@@ -73,15 +73,16 @@ pub fn tag(region: u8, forward: &Forward, mut event: SyncEvent) -> Result<PeerEv
     Ok(PeerEvent { shard: forward.shard as u32, ranges: wire_ranges(&[forward.range]), event: Some(event) })
 }
 
-/// This region's Status for a peer: each local shard's range, context and digest.
+/// This region's Status for a peer: each local shard's range, context, claims and digest.
 pub fn status_reply(region: u8, local: &[(SlotRange, NodeStatus)]) -> PeerStatusReply {
-    let (mut digests, mut ranges, mut contexts) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut digests, mut ranges, mut contexts, mut claims) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (range, status) in local {
         digests.push(status.digest.clone());
         contexts.push(status.context.clone());
+        claims.push(status.claims.clone());
         ranges.extend(wire_ranges(&[*range]));
     }
-    PeerStatusReply { region: u32::from(region), digests, ranges, contexts }
+    PeerStatusReply { region: u32::from(region), digests, ranges, contexts, claims }
 }
 
 #[cfg(test)]

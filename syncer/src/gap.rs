@@ -19,7 +19,7 @@ use meridian_proto::NodeStatus;
 
 use crate::route::intersect;
 
-/// What a local master has seen, by its Status: its context and its range claims.
+/// What a shard's master has seen, by its Status: its context and its range claims.
 #[derive(Debug, Clone)]
 pub struct LocalSeen {
     pub range: SlotRange,
@@ -30,11 +30,12 @@ pub struct LocalSeen {
 impl LocalSeen {
     /// None when the Status does not decode.
     pub fn from_status(range: SlotRange, status: &NodeStatus) -> Option<LocalSeen> {
-        Some(LocalSeen {
-            range,
-            ctx: decode_context(&status.context).ok()?,
-            claims: decode_claims(&status.claims).ok()?,
-        })
+        LocalSeen::decode(range, &status.context, &status.claims)
+    }
+
+    /// From a context and claims in the datanode's encodings; None when one does not decode.
+    pub fn decode(range: SlotRange, context: &[u8], claims: &[u8]) -> Option<LocalSeen> {
+        Some(LocalSeen { range, ctx: decode_context(context).ok()?, claims: decode_claims(claims).ok()? })
     }
 
     /// What it has seen for the keys of `overlap`.
@@ -49,22 +50,28 @@ impl LocalSeen {
     }
 }
 
-/// What the last check saw of the peer: its shards' ranges and contexts.
+/// What the last check saw of the peer: its shards' ranges, contexts and claims.
 #[derive(Default)]
 pub struct GapCheck {
-    previous: Vec<(SlotRange, CausalContext)>,
+    previous: Vec<LocalSeen>,
 }
 
 impl GapCheck {
-    /// Records the peer's contexts now, and returns the local ranges that still lack what
-    /// the peer had at the previous check.
-    pub fn check(&mut self, peer: Vec<(SlotRange, CausalContext)>, local: &[LocalSeen]) -> Vec<SlotRange> {
+    /// Records what the peer's shards have seen now, and returns the local ranges that still
+    /// lack what the peer had at the previous check: a peer shard's context for the keys both
+    /// hold, and each of its claims for the keys of the claim's slots that both hold (claims
+    /// travel only with full syncs, so a region that full-synced before a peer learnt more
+    /// would otherwise keep the smaller claim for good).
+    pub fn check(&mut self, peer: Vec<LocalSeen>, local: &[LocalSeen]) -> Vec<SlotRange> {
         let mut gaps: Vec<SlotRange> = Vec::new();
-        for (range, theirs) in &self.previous {
-            for mine in local {
-                let Some(overlap) = intersect(mine.range, *range) else { continue };
-                if lacks(&mine.seen_for(overlap), theirs) {
-                    gaps.push(mine.range);
+        for theirs in &self.previous {
+            let claims = theirs.claims.iter().filter_map(|(r, c)| Some((intersect(*r, theirs.range)?, c)));
+            for (range, seen) in std::iter::once((theirs.range, &theirs.ctx)).chain(claims) {
+                for mine in local {
+                    let Some(overlap) = intersect(mine.range, range) else { continue };
+                    if lacks(&mine.seen_for(overlap), seen) {
+                        gaps.push(mine.range);
+                    }
                 }
             }
         }
@@ -100,18 +107,18 @@ mod tests {
         let all = SlotRange::ALL;
         let mut g = GapCheck::default();
         // The peer is ahead (ordinary lag): nothing yet.
-        assert!(g.check(vec![(all, ctx(1, &[1, 2, 3]))], &[local(all, ctx(1, &[1]))]).is_empty());
+        assert!(g.check(vec![local(all, ctx(1, &[1, 2, 3]))], &[local(all, ctx(1, &[1]))]).is_empty());
         // The stream brought 2 and 3 since: no gap, although the peer moved on again.
-        assert!(g.check(vec![(all, ctx(1, &[1, 2, 3, 4]))], &[local(all, ctx(1, &[1, 2, 3]))]).is_empty());
+        assert!(g.check(vec![local(all, ctx(1, &[1, 2, 3, 4]))], &[local(all, ctx(1, &[1, 2, 3]))]).is_empty());
         // 4 never came.
-        assert_eq!(g.check(vec![(all, ctx(1, &[1, 2, 3, 4]))], &[local(all, ctx(1, &[1, 2, 3, 5]))]), vec![all]);
+        assert_eq!(g.check(vec![local(all, ctx(1, &[1, 2, 3, 4]))], &[local(all, ctx(1, &[1, 2, 3, 5]))]), vec![all]);
     }
 
     /// Layouts that differ: each local shard against each peer shard it overlaps, with the
     /// claims that cover the overlap, and only those.
     #[test]
     fn different_layouts_compare_each_overlap() {
-        let peer = || vec![(LOW, ctx(1, &[1, 2])), (HIGH, ctx(2, &[1]))];
+        let peer = || vec![local(LOW, ctx(1, &[1, 2])), local(HIGH, ctx(2, &[1]))];
         let mut g = GapCheck::default();
         assert!(g.check(peer(), &[]).is_empty());
         let one = SlotRange { start: 0, end: 100 };
@@ -126,5 +133,32 @@ mod tests {
         let mut covered = mine.clone();
         covered[1].claims.add(SlotRange { start: 8192, end: 16383 }, &ctx(2, &[1]));
         assert!(g.check(peer(), &covered).is_empty());
+    }
+
+    /// Claims travel only with full syncs: a region that full-synced from a peer of another
+    /// layout before a second region did holds a smaller claim, and the gap check brings it
+    /// the larger one (the chaos run found two converged regions apart by it for good).
+    #[test]
+    fn a_peer_claim_we_lack_for_slots_we_hold_is_a_gap() {
+        let all = SlotRange::ALL;
+        let mut bigger = RangeClaims::default();
+        bigger.add(HIGH, &ctx(3, &[1, 2, 3]));
+        let peer = || vec![LocalSeen { range: all, ctx: ctx(1, &[1]), claims: bigger.clone() }];
+        let mut smaller = RangeClaims::default();
+        smaller.add(HIGH, &ctx(3, &[1]));
+        let mine = [LocalSeen { range: all, ctx: ctx(1, &[1]), claims: smaller }];
+        let mut g = GapCheck::default();
+        assert!(g.check(peer(), &mine).is_empty());
+        assert_eq!(g.check(peer(), &mine), vec![all]);
+        // With the peer's claim (what a full sync brings), or a context that covers it: none.
+        let same = [LocalSeen { range: all, ctx: ctx(1, &[1]), claims: bigger.clone() }];
+        assert!(g.check(peer(), &same).is_empty());
+        let mut wide = ctx(1, &[1]);
+        wide.merge(&ctx(3, &[1, 2, 3]));
+        let covering = [LocalSeen { range: all, ctx: wide, claims: RangeClaims::default() }];
+        assert!(g.check(peer(), &covering).is_empty());
+        // A shard that holds none of the claim's slots lacks nothing of it.
+        let low_only = [local(LOW, ctx(1, &[1]))];
+        assert!(g.check(peer(), &low_only).is_empty());
     }
 }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use meridian_datanode::keyspace::slot::SlotRange;
-use meridian_datanode::node::codec::{decode_context, verify};
+use meridian_datanode::node::codec::verify;
 use meridian_datanode::repl::fullsync::Assembler;
 use meridian_datanode::repl::handlers::parse_ranges;
 use meridian_datanode::repl::stream::{snapshot_parts, wire_ranges};
@@ -209,8 +209,14 @@ impl PeerLink {
     /// A gap that outlived a check ends the subscription, asking those ranges in full.
     pub fn check_gaps(&mut self, peer: &PeerStatusReply, local: &[LocalSeen]) -> Result<()> {
         let ranges = parse_ranges(&peer.ranges).map_err(|e| Error::Ranges(e.message().to_string()))?;
-        let theirs =
-            ranges.into_iter().zip(&peer.contexts).filter_map(|(r, c)| Some((r, decode_context(c).ok()?))).collect();
+        // A peer of an older version sends no claims: its shards then claim nothing.
+        let no_claims = bytes::Bytes::new();
+        let theirs = ranges
+            .into_iter()
+            .zip(&peer.contexts)
+            .enumerate()
+            .filter_map(|(i, (r, c))| LocalSeen::decode(r, c, peer.claims.get(i).unwrap_or(&no_claims)))
+            .collect();
         let found = self.gaps.check(theirs, local);
         if found.is_empty() {
             return Ok(());

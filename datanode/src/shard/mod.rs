@@ -163,14 +163,19 @@ impl Shard {
         all
     }
 
+    /// A hash of what this replica knows: its entries, its context, and the range claims that
+    /// still say more than the context. A claim the context covers changes no answer, and
+    /// whether a region holds one depends only on how it once full-synced (from a peer of
+    /// another layout or not), so two converged regions must not differ by it.
     pub fn digest(&self) -> [u8; 32] {
         let state = digest(&self.keyspace, &self.ctx);
-        if self.claims.is_empty() {
+        let mut telling = self.claims.iter().filter(|(_, c)| !self.ctx.includes(c)).peekable();
+        if telling.peek().is_none() {
             return state;
         }
         let mut h = blake3::Hasher::new();
         h.update(&state);
-        for (range, ctx) in self.claims.iter() {
+        for (range, ctx) in telling {
             h.update(&range.start.to_le_bytes());
             h.update(&range.end.to_le_bytes());
             h.update(&digest(&Keyspace::new(), ctx));
@@ -478,6 +483,7 @@ impl Shard {
         if let Some(c) = claims {
             self.claims.merge(c, (!scope.is_empty()).then_some(scope));
         }
+        self.claims.drop_covered(&self.ctx);
     }
 
     fn touched(&mut self, key: &Bytes) {

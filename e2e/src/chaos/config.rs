@@ -2,7 +2,7 @@
 //! shape. The test builds the bounded CI run; the environment stretches it by hand:
 //! `CHAOS_SEED` replays a run, `CHAOS_ROUNDS` sets the number of faults, `CHAOS_SECONDS`
 //! keeps adding faults until that much time has passed, `CHAOS_REPORT_DIR` says where reports
-//! go.
+//! go, `CHAOS_HOLD` keeps a run that did not converge alive for inspection.
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -30,6 +30,8 @@ pub struct Config {
     pub hold_ms: (u64, u64),
     /// Where the run's report directory is made.
     pub report_root: PathBuf,
+    /// A run that did not converge keeps its processes until its `HOLD` file is removed.
+    pub hold: bool,
 }
 
 fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
@@ -62,6 +64,7 @@ impl Config {
             report_root: env::<String>("CHAOS_REPORT_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| std::env::temp_dir().join("meridian-chaos")),
+            hold: std::env::var_os("CHAOS_HOLD").is_some(),
         }
     }
 

@@ -11,6 +11,7 @@
 //! `faults` (injecting one fault), `observe` (reading nodes), `check` (the verdict, pure),
 //! `measure` (failover and resync times), `report`, and `run` (the driver).
 
+pub mod agree;
 pub mod check;
 pub mod client;
 pub mod cluster;

@@ -22,6 +22,9 @@ pub struct Report {
     pub digests_match: bool,
     /// Per slot range, the digests seen at the end (node → digest).
     pub digests: Vec<(String, Vec<(String, String)>)>,
+    /// Keys of the load on which the nodes serving them disagreed at the end (across
+    /// regions, whatever their layouts).
+    pub disagreements: Vec<String>,
     pub faults: Vec<FaultRecord>,
     /// Kills of datanodes: fault, time, nodes, whether they explain losses.
     pub kills: Vec<super::check::Kill>,
@@ -42,7 +45,7 @@ pub struct Report {
 impl Report {
     /// Whether the run passes: nothing lost, nothing odd, converged, no error, nothing left.
     pub fn passed(&self) -> bool {
-        self.verdict.clean() && self.digests_match && self.errors.is_empty() && self.leftovers.is_empty()
+        self.verdict.clean() && self.converged_ms.is_some() && self.errors.is_empty() && self.leftovers.is_empty()
     }
 
     /// Writes both files into `root/<name>-<seed>-<time>/` and returns that directory.
@@ -120,6 +123,12 @@ impl Report {
         if !self.digests_match {
             for (slots, nodes) in &self.digests {
                 let _ = writeln!(t, "  slots {slots}: {nodes:?}");
+            }
+        }
+        if !self.disagreements.is_empty() {
+            let _ = writeln!(t, "keys the nodes serving them disagree on: {}", self.disagreements.len());
+            for d in self.disagreements.iter().take(LISTED) {
+                let _ = writeln!(t, "  {d}");
             }
         }
         section(&mut t, "LOST acknowledged writes", &v.lost);

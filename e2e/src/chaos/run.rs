@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use meridian_operator::local::snapshot::Snapshot;
 
+use super::agree;
 use super::check::{self, Kill};
 use super::cluster::ChaosDb;
 use super::config::Config;
@@ -27,6 +28,8 @@ const READY_TIMEOUT: Duration = Duration::from_secs(90);
 const WARM_UP: Duration = Duration::from_secs(1);
 /// How long the regions may take to converge once every fault is undone and the load stopped.
 const CONVERGE_TIMEOUT: Duration = Duration::from_secs(90);
+/// How long `CHAOS_HOLD` keeps a run that did not converge.
+const HOLD_AT_MOST: Duration = Duration::from_secs(1800);
 
 /// Runs one chaos run and writes its report (the returned report knows where).
 pub fn run(cfg: &Config, test: &str) -> Result<Report> {
@@ -111,15 +114,14 @@ pub fn run(cfg: &Config, test: &str) -> Result<Report> {
             db.status().unwrap_or_default()
         }
     };
-    converge(&status, &mut report, load_end);
     let keys = Keys::of(&writes);
-    let mut finals = vec![];
-    for m in all_members(&status) {
-        match observe::read(&m.addr, &keys) {
-            Ok(d) => finals.push((m.addr.clone(), d)),
-            Err(e) => report.errors.push(format!("final read: {e}")),
-        }
+    converge(&status, &keys, &mut report, load_end);
+    if report.converged_ms.is_none() && cfg.hold {
+        hold(&dir);
     }
+    let (finals, read_errors) = read_every_node(&status, &keys);
+    report.errors.extend(read_errors.into_iter().map(|e| format!("final read: {e}")));
+    report.disagreements = agree::disagreements(&finals);
     report.verdict = check::judge(&writes, &kills, &finals);
     report.lost_samples = lost_samples(&report.verdict, &finals);
     report.kills = kills;
@@ -153,8 +155,34 @@ fn heal_everything(db: &ChaosDb, report: &mut Report) {
     }
 }
 
-/// Waits (bounded) until every node of each slot range has one digest.
-fn converge(s: &Snapshot, report: &mut Report, since: Instant) {
+/// Keeps the database as it is (bounded) until the `HOLD` file in `dir` is removed.
+fn hold(dir: &std::path::Path) {
+    let flag = dir.join("HOLD");
+    if std::fs::write(&flag, "remove this file to let the run finish\n").is_err() {
+        return;
+    }
+    eprintln!("chaos: HOLD: not converged; inspect, then rm {}", flag.display());
+    let until = Instant::now() + HOLD_AT_MOST;
+    while flag.exists() && Instant::now() < until {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
+/// What every node holds of the load's keys, and the nodes that could not be read.
+fn read_every_node(s: &Snapshot, keys: &Keys) -> (Vec<(String, observe::NodeData)>, Vec<String>) {
+    let (mut finals, mut errors) = (vec![], vec![]);
+    for m in all_members(s) {
+        match observe::read(&m.addr, keys) {
+            Ok(d) => finals.push((m.addr.clone(), d)),
+            Err(e) => errors.push(e),
+        }
+    }
+    (finals, errors)
+}
+
+/// Waits (bounded) until every node of each slot range has one digest and every node serving
+/// a key of the load holds the same value of it (regions with other layouts compare only so).
+fn converge(s: &Snapshot, keys: &Keys, report: &mut Report, since: Instant) {
     let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in &s.regions {
         for sh in &r.shards {
@@ -175,10 +203,13 @@ fn converge(s: &Snapshot, report: &mut Report, since: Instant) {
             .iter()
             .all(|(_, ds)| ds.windows(2).all(|p| p[0].1 == p[1].1) && !ds.iter().any(|d| d.1.starts_with("error")));
         report.digests = seen;
+        report.digests_match = one;
         if one {
-            report.digests_match = true;
-            report.converged_ms = Some(since.elapsed().as_millis() as u64);
-            return;
+            let (finals, errors) = read_every_node(s, keys);
+            if errors.is_empty() && agree::disagreements(&finals).is_empty() {
+                report.converged_ms = Some(since.elapsed().as_millis() as u64);
+                return;
+            }
         }
         if Instant::now() >= deadline {
             return;
