@@ -24,6 +24,21 @@ pub mod v1 {
 
 pub use v1::*;
 
+/// Why a caller's hello is refused: the text of the `FAILED_PRECONDITION` it gets back.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("missing hello: the caller must say its protocol version")]
+    NoHello,
+    #[error(
+        "no protocol version in common: the caller speaks {min}-{max}, this node {MIN_PROTOCOL_VERSION}-{PROTOCOL_VERSION}"
+    )]
+    NoCommonVersion { min: u32, max: u32 },
+    #[error("database id mismatch: caller is {caller:?}, this node is {ours:?}")]
+    OtherDatabase { caller: String, ours: String },
+    #[error("bad region {0} (regions are 1-31)")]
+    BadRegion(u32),
+}
+
 impl Hello {
     pub fn new(database_id: &str, region: u8) -> Self {
         Hello {
@@ -42,28 +57,26 @@ impl Hello {
 
     /// The version to speak with a caller saying this hello, for a node of `database_id`:
     /// the highest both know. `Err` says why the caller must be refused.
-    pub fn negotiate(hello: Option<&Hello>, database_id: &str) -> Result<u32, String> {
-        let Some(h) = hello else { return Err("missing hello: the caller must say its protocol version".into()) };
+    pub fn negotiate(hello: Option<&Hello>, database_id: &str) -> Result<u32, Refusal> {
+        let Some(h) = hello else { return Err(Refusal::NoHello) };
         let (min, max) = h.versions();
         let spoken = max.min(PROTOCOL_VERSION);
         if min > max || spoken < min.max(MIN_PROTOCOL_VERSION) {
-            return Err(format!(
-                "no protocol version in common: the caller speaks {min}-{max}, this node {MIN_PROTOCOL_VERSION}-{PROTOCOL_VERSION}"
-            ));
+            return Err(Refusal::NoCommonVersion { min, max });
         }
         if h.database_id != database_id {
-            return Err(format!("database id mismatch: caller is {:?}, this node is {database_id:?}", h.database_id));
+            return Err(Refusal::OtherDatabase { caller: h.database_id.clone(), ours: database_id.to_string() });
         }
         // Region 0 is a caller of no region (the operator, local mode, a tool): it may ask
         // Status or set roles; whoever takes data from it checks `region_id` itself.
         if h.region != 0 && !REGIONS.contains(&h.region) {
-            return Err(format!("bad region {} (regions are 1-31)", h.region));
+            return Err(Refusal::BadRegion(h.region));
         }
         Ok(spoken)
     }
 
     /// Why a caller saying this hello must be refused by a node of `database_id`, if it must.
-    pub fn refusal(hello: Option<&Hello>, database_id: &str) -> Option<String> {
+    pub fn refusal(hello: Option<&Hello>, database_id: &str) -> Option<Refusal> {
         Hello::negotiate(hello, database_id).err()
     }
 
@@ -103,20 +116,23 @@ mod tests {
         let ok = Hello::new("db1", 1);
         let old = Hello { protocol_version: 1, min_protocol_version: 1, ..ok.clone() };
         assert_eq!(
-            Hello::negotiate(Some(&old), "db1"),
+            Hello::negotiate(Some(&old), "db1").map_err(|e| e.to_string()),
             Err(format!(
                 "no protocol version in common: the caller speaks 1-1, this node {MIN_PROTOCOL_VERSION}-{PROTOCOL_VERSION}"
             ))
         );
         let future = Hello { protocol_version: 9, min_protocol_version: 9, ..ok.clone() };
-        assert!(Hello::refusal(Some(&future), "db1").is_some_and(|e| e.contains("the caller speaks 9-9")));
+        assert!(Hello::refusal(Some(&future), "db1").is_some_and(|e| e.to_string().contains("the caller speaks 9-9")));
         let upside_down = Hello { protocol_version: 1, min_protocol_version: 3, ..ok.clone() };
         assert!(Hello::refusal(Some(&upside_down), "db1").is_some());
-        assert!(Hello::refusal(Some(&ok), "db2").is_some_and(|e| e.contains("database id mismatch")));
+        assert!(Hello::refusal(Some(&ok), "db2").is_some_and(|e| e.to_string().contains("database id mismatch")));
         assert!(Hello::refusal(None, "db1").is_some());
         for region in [32, 256 + 1] {
             let bad = Hello { region, ..ok.clone() };
-            assert_eq!(Hello::refusal(Some(&bad), "db1"), Some(format!("bad region {region} (regions are 1-31)")));
+            assert_eq!(
+                Hello::refusal(Some(&bad), "db1").map(|e| e.to_string()),
+                Some(format!("bad region {region} (regions are 1-31)"))
+            );
             assert_eq!(bad.region_id(), 0);
         }
         let operator = Hello::new("db1", 0);

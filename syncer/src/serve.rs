@@ -27,7 +27,7 @@ impl PeerService {
 
     fn check(&self, hello: Option<&Hello>) -> Result<u8, Status> {
         if let Some(why) = Hello::refusal(hello, &self.syncer.local.database_id) {
-            return Err(Status::failed_precondition(why));
+            return Err(Status::failed_precondition(why.to_string()));
         }
         match hello.map_or(0, Hello::region_id) {
             r if r != 0 && r != self.syncer.local.region => Ok(r),
@@ -65,7 +65,7 @@ impl Peer for PeerService {
 
     async fn status(&self, request: Request<PeerStatusRequest>) -> Result<Response<PeerStatusReply>, Status> {
         if let Some(why) = Hello::refusal(request.get_ref().hello.as_ref(), &self.syncer.local.database_id) {
-            return Err(Status::failed_precondition(why));
+            return Err(Status::failed_precondition(why.to_string()));
         }
         let want_digest = request.get_ref().digest;
         let statuses = crate::pull::local_statuses(&self.syncer, want_digest)

@@ -24,7 +24,7 @@ use crate::node::replication::Role;
 /// Refuses a caller of another database or protocol version.
 pub fn check_hello(node: &Node, hello: Option<&Hello>) -> Result<(), Status> {
     match Hello::refusal(hello, &node.repl.settings.database_id) {
-        Some(why) => Err(Status::failed_precondition(why)),
+        Some(why) => Err(Status::failed_precondition(why.to_string())),
         None => Ok(()),
     }
 }
