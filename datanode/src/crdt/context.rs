@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::dot::{ActorId, Dot, MAX_COUNTER, Minted};
+use super::dot::{ActorId, Dot, MAX_COUNTER, Minted, OutOfRange};
 
 /// What a replica has seen: for each actor every counter up to `vv[actor]`, plus the
 /// out-of-order counters in `cloud`. Removals are expressed against it: an atom whose dot the
@@ -30,13 +30,13 @@ struct ContextParts {
 }
 
 impl TryFrom<ContextParts> for CausalContext {
-    type Error = String;
+    type Error = OutOfRange;
 
-    fn try_from(parts: ContextParts) -> Result<Self, String> {
+    fn try_from(parts: ContextParts) -> Result<Self, OutOfRange> {
         let mut ctx = CausalContext::new();
         for (actor, max) in parts.vv {
             if max > MAX_COUNTER {
-                return Err(format!("context counter {max} of actor {actor} is out of range"));
+                return Err(OutOfRange::Context { actor, max });
             }
             ctx.insert_range(actor, 1, max);
         }

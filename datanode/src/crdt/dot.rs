@@ -21,6 +21,18 @@ impl fmt::Display for ActorId {
 /// counters (`+ 1` past a range) never overflows.
 pub const MAX_COUNTER: u64 = 1 << 62;
 
+/// A counter from the wire that no actor can have minted (beyond `MAX_COUNTER`, zero, or a
+/// range that ends before it starts): the payload carrying it is refused.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum OutOfRange {
+    #[error("dot counter {counter} of actor {actor} is out of range")]
+    Dot { actor: ActorId, counter: u64 },
+    #[error("counter range {first}..={last} of actor {actor} is out of range")]
+    Minted { actor: ActorId, first: u64, last: u64 },
+    #[error("context counter {max} of actor {actor} is out of range")]
+    Context { actor: ActorId, max: u64 },
+}
+
 /// The identity of one mutation. An actor never reuses a counter.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default, Serialize, Deserialize)]
 #[serde(try_from = "DotParts")]
@@ -43,11 +55,11 @@ struct DotParts {
 }
 
 impl TryFrom<DotParts> for Dot {
-    type Error = String;
+    type Error = OutOfRange;
 
-    fn try_from(d: DotParts) -> Result<Dot, String> {
+    fn try_from(d: DotParts) -> Result<Dot, OutOfRange> {
         if d.counter > MAX_COUNTER {
-            return Err(format!("dot counter {} of actor {} is out of range", d.counter, d.actor));
+            return Err(OutOfRange::Dot { actor: d.actor, counter: d.counter });
         }
         Ok(Dot::new(d.actor, d.counter))
     }
@@ -65,9 +77,9 @@ pub struct Minted {
 
 impl Minted {
     /// A range from the wire: counters from 1 to `MAX_COUNTER`, first no later than last.
-    pub fn checked(actor: ActorId, first: u64, last: u64) -> Result<Minted, String> {
+    pub fn checked(actor: ActorId, first: u64, last: u64) -> Result<Minted, OutOfRange> {
         if first == 0 || first > last || last > MAX_COUNTER {
-            return Err(format!("counter range {first}..={last} of actor {actor} is out of range"));
+            return Err(OutOfRange::Minted { actor, first, last });
         }
         Ok(Minted { actor, first, last })
     }
@@ -81,9 +93,9 @@ struct MintedParts {
 }
 
 impl TryFrom<MintedParts> for Minted {
-    type Error = String;
+    type Error = OutOfRange;
 
-    fn try_from(m: MintedParts) -> Result<Minted, String> {
+    fn try_from(m: MintedParts) -> Result<Minted, OutOfRange> {
         Minted::checked(m.actor, m.first, m.last)
     }
 }

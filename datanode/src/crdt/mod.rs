@@ -16,6 +16,6 @@ pub mod ttl;
 pub mod zset;
 
 pub use context::CausalContext;
-pub use dot::{ActorId, Dot, MAX_COUNTER, Minted};
+pub use dot::{ActorId, Dot, MAX_COUNTER, Minted, OutOfRange};
 pub use seen::{DotList, Either, Seen};
 pub use tag::{Hlc, Tag};

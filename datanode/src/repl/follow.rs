@@ -13,6 +13,7 @@ use meridian_proto::{ApplyRequest, Frame, Frames, Hello, NodeStatus, SnapshotPar
 use prost::Message;
 
 use super::backoff::Backoff;
+use super::error::Error;
 use super::fullsync::Assembler;
 use super::protocol;
 use super::stream::{snapshot_begin, snapshot_chunks, snapshot_parts};
@@ -32,7 +33,7 @@ pub async fn run(node: Arc<Node>, master: String) {
             link.up = false;
             link.syncing = false;
             if let Err(e) = &outcome {
-                link.last_error = Some(e.clone());
+                link.last_error = Some(e.to_string());
             }
         }
         match outcome {
@@ -59,34 +60,32 @@ pub fn sync_request(node: &Node) -> SyncRequest {
     SyncRequest { hello: Some(hello(node)), replid, offset, replica_addr: node.repl.settings.repl_addr.clone() }
 }
 
-async fn follow_once(node: &Arc<Node>, master: &str) -> Result<(), String> {
-    let mut client = ReplicationClient::connect(format!("http://{master}"))
-        .await
-        .map_err(|e| e.to_string())?
-        .max_decoding_message_size(super::MAX_MESSAGE);
+async fn follow_once(node: &Arc<Node>, master: &str) -> Result<(), Error> {
+    let mut client =
+        ReplicationClient::connect(format!("http://{master}")).await?.max_decoding_message_size(super::MAX_MESSAGE);
     let status = client
         .status(StatusRequest { hello: Some(hello(node)), digest: false })
         .await
-        .map_err(|e| e.message().to_string())?
+        .map_err(|e| Error::master(&e))?
         .into_inner();
     match hand_over(node, &status)? {
         None => {}
         Some(HandOver::Apply(request)) => {
             tracing::warn!(deltas = request.deltas.len(), "handing writes the new master lacks over before following");
-            client.apply(request).await.map_err(|e| format!("handing over to the new master: {}", e.message()))?;
+            client.apply(request).await.map_err(|e| Error::HandOver(e.message().to_string()))?;
         }
         Some(HandOver::Snapshot(parts)) => {
             tracing::warn!(parts = parts.len(), "handing this node's whole state over to the new master");
             client
                 .apply_snapshot(tokio_stream::iter(parts))
                 .await
-                .map_err(|e| format!("handing over to the new master: {}", e.message()))?;
+                .map_err(|e| Error::HandOver(e.message().to_string()))?;
         }
     }
-    let mut events = client.sync(sync_request(node)).await.map_err(|e| e.message().to_string())?.into_inner();
+    let mut events = client.sync(sync_request(node)).await.map_err(|e| Error::master(&e))?.into_inner();
     node.repl.link.lock().up = true;
     let mut assembler = Assembler::default();
-    while let Some(event) = events.message().await.map_err(|e| e.message().to_string())? {
+    while let Some(event) = events.message().await.map_err(|e| Error::master(&e))? {
         node.repl.link.lock().last_io = Some(Instant::now());
         on_event(node, &mut assembler, event.event)?;
     }
@@ -95,7 +94,7 @@ async fn follow_once(node: &Arc<Node>, master: &str) -> Result<(), String> {
 
 /// A replica applies one event of its master's stream. An error means the stream is broken
 /// (a gap, a damaged delta or snapshot): the replica starts over.
-pub fn on_event(node: &Node, assembler: &mut Assembler, event: Option<Event>) -> Result<(), String> {
+pub fn on_event(node: &Node, assembler: &mut Assembler, event: Option<Event>) -> Result<(), Error> {
     match event {
         Some(Event::Resume(c)) => {
             protocol::replica_resume(&node.repl, c.replid, c.offset)?;
@@ -105,10 +104,10 @@ pub fn on_event(node: &Node, assembler: &mut Assembler, event: Option<Event>) ->
             node.repl.link.lock().syncing = true;
             assembler.begin(b);
         }
-        Some(Event::Chunk(f)) => assembler.chunk(f).map_err(|e| e.to_string())?,
+        Some(Event::Chunk(f)) => assembler.chunk(f)?,
         Some(Event::FullEnd(end)) => {
-            let full = assembler.end(&end).map_err(|e| e.to_string())?;
-            let snap = full.snapshot().map_err(|e| e.to_string())?;
+            let full = assembler.end(&end)?;
+            let snap = full.snapshot()?;
             let mut shard = node.shard.lock();
             shard.set_now(now_ms());
             protocol::replica_full_sync(&node.repl, &mut shard, full.begin.replid, full.begin.offset, &snap);
@@ -119,12 +118,12 @@ pub fn on_event(node: &Node, assembler: &mut Assembler, event: Option<Event>) ->
             link.full_syncs += 1;
         }
         Some(Event::Deltas(batch)) => {
-            let batch = Frames::decode(batch).map_err(|e| format!("undecodable batch: {e}"))?;
+            let batch = Frames::decode(batch)?;
             // Checked and decoded before the lock, and all of it before any is applied.
             let mut decoded = Vec::with_capacity(batch.frames.len());
             for f in batch.frames {
-                verify(&f.payload, f.crc32).map_err(|e| e.to_string())?;
-                let delta = decode_delta(&f.payload).map_err(|e| e.to_string())?;
+                verify(&f.payload, f.crc32)?;
+                let delta = decode_delta(&f.payload)?;
                 decoded.push((f, delta));
             }
             let mut shard = node.shard.lock();
@@ -152,9 +151,9 @@ pub enum HandOver {
 /// them to the master before following it, so no acknowledged write is lost: the deltas
 /// the master lacks when its backlog still holds them, else its whole state. `master` is
 /// the master's Status.
-pub fn hand_over(node: &Node, master: &NodeStatus) -> Result<Option<HandOver>, String> {
-    let applied: CausalContext = decode_context(&master.applied).map_err(|e| e.to_string())?;
-    let seen: CausalContext = decode_context(&master.context).map_err(|e| e.to_string())?;
+pub fn hand_over(node: &Node, master: &NodeStatus) -> Result<Option<HandOver>, Error> {
+    let applied: CausalContext = decode_context(&master.applied)?;
+    let seen: CausalContext = decode_context(&master.context)?;
     let region = node.repl.settings.region;
     Ok(match protocol::hand_over(&node.repl, &node.shard.lock(), &applied, &seen) {
         None => None,

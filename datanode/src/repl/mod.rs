@@ -6,6 +6,7 @@
 //! (`stream`), full syncs put together (`fullsync`), a replica's handling of each event.
 
 pub mod backoff;
+mod error;
 pub mod feed;
 pub mod follow;
 pub mod fullsync;
@@ -15,6 +16,8 @@ pub mod protocol;
 pub mod role;
 pub mod service;
 pub mod stream;
+
+pub use error::Error;
 
 /// The largest replication message either side decodes. A full sync's chunk is bounded by
 /// entries, not bytes, so one chunk of a few large keys (sets of thousands of members with

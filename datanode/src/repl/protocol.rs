@@ -6,6 +6,7 @@
 
 use bytes::Bytes;
 
+use super::Error;
 use crate::crdt::CausalContext;
 use crate::keyspace::delta::{Delta, Snapshot};
 use crate::keyspace::slot::{SlotRange, slot_of};
@@ -161,11 +162,11 @@ fn own_or(shard: &Shard, origin: u8) -> u8 {
 }
 
 /// A replica's master resumes its stream at `offset` under `replid`.
-pub fn replica_resume(repl: &ReplState, replid: String, offset: u64) -> Result<(), String> {
+pub fn replica_resume(repl: &ReplState, replid: String, offset: u64) -> Result<(), Error> {
     let mut guard = repl.stream.backlog.lock();
-    let b = guard.as_mut().ok_or("partial sync without a backlog")?;
+    let b = guard.as_mut().ok_or(Error::ResumeWithoutBacklog)?;
     if b.offset() != offset {
-        return Err(format!("master resumed at {offset} but this replica is at {}", b.offset()));
+        return Err(Error::ResumedElsewhere { offset, at: b.offset() });
     }
     b.follow_new_id(replid, offset);
     Ok(())
@@ -187,10 +188,10 @@ pub fn replica_apply(
     delta: &Delta,
     payload: Bytes,
     origin: u8,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let at = repl.stream.backlog.lock().as_ref().map(|b| b.offset());
     if at != Some(offset) {
-        return Err(format!("stream gap: delta at {offset} but this replica is at {at:?}"));
+        return Err(Error::Gap { offset, at });
     }
     shard.apply_remote(delta);
     repl.stream.append(delta, &payload, origin);
