@@ -6,6 +6,7 @@ pub mod build;
 pub mod conditions;
 pub mod controller;
 pub mod crd;
+pub mod error;
 pub mod failover;
 pub mod http;
 pub mod leader;
@@ -17,3 +18,5 @@ pub mod plugin;
 pub mod rebuild;
 pub mod rollout;
 pub mod syncer_info;
+
+pub use error::Error;

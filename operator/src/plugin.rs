@@ -2,13 +2,14 @@
 //! (each region's cluster is a kubectl context): regions, shards, roles, offsets, peer links
 //! and lag, digests, and whether the regions hold the same data. Rendering is pure.
 
+use crate::Error;
 use crate::conditions;
 use crate::crd::{ActiveActiveDatabase, ActiveActiveDatabaseStatus};
 
 /// What was read from one context: the database, or why it could not be.
 pub struct Read {
     pub context: String,
-    pub database: Result<ActiveActiveDatabase, String>,
+    pub database: Result<ActiveActiveDatabase, Error>,
 }
 
 /// Left-aligned columns, two spaces apart.
@@ -188,11 +189,11 @@ mod tests {
         let differ = vec![
             Read { context: "us".into(), database: Ok(db("us-east", "aa")) },
             Read { context: "eu".into(), database: Ok(db("eu-west", "bb")) },
-            Read { context: "ap".into(), database: Err("forbidden".into()) },
+            Read { context: "ap".into(), database: Err(Error::NoNamespace) },
         ];
         let text = render("cache", &differ);
         assert!(text.contains("? (ap)"), "{text}");
-        assert!(text.contains("unreadable: forbidden"), "{text}");
+        assert!(text.contains("unreadable: the resource has no namespace"), "{text}");
         assert!(text.contains("CONVERGED  no"), "{text}");
     }
 }

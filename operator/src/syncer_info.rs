@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::Error;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PeerLink {
     pub region: u8,
@@ -52,27 +54,25 @@ pub const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3)
 const MAX_INFO_BYTES: usize = 64 << 10;
 
 /// GET `http://<addr>/info`, bounded in time and size.
-pub async fn fetch(addr: &str) -> Result<BTreeMap<u8, PeerLink>, String> {
+pub async fn fetch(addr: &str) -> Result<BTreeMap<u8, PeerLink>, Error> {
     use http_body_util::{BodyExt, Empty, Limited};
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
-    let uri: hyper::Uri = format!("http://{addr}/info").parse().map_err(|e| format!("{addr}: {e}"))?;
+    let failed =
+        |source: Box<dyn std::error::Error + Send + Sync>| Error::SyncerInfo { addr: addr.to_string(), source };
+    let uri: hyper::Uri = format!("http://{addr}/info").parse().map_err(|e| failed(Box::new(e)))?;
     let client = Client::builder(TokioExecutor::new()).build_http::<Empty<bytes::Bytes>>();
     let work = async {
-        let response = client.get(uri).await.map_err(|e| format!("{addr}: {e}"))?;
+        let response = client.get(uri).await.map_err(|e| failed(Box::new(e)))?;
         if !response.status().is_success() {
-            return Err(format!("{addr}: HTTP {}", response.status()));
+            return Err(Error::SyncerInfoStatus { addr: addr.to_string(), status: response.status() });
         }
-        let body = Limited::new(response.into_body(), MAX_INFO_BYTES)
-            .collect()
-            .await
-            .map_err(|e| format!("{addr}: {e}"))?
-            .to_bytes();
+        let body = Limited::new(response.into_body(), MAX_INFO_BYTES).collect().await.map_err(failed)?.to_bytes();
         Ok(parse(&String::from_utf8_lossy(&body)))
     };
     tokio::time::timeout(FETCH_TIMEOUT, work)
         .await
-        .unwrap_or_else(|_| Err(format!("{addr}: no answer within {FETCH_TIMEOUT:?}")))
+        .unwrap_or_else(|_| Err(Error::SyncerInfoTimeout { addr: addr.to_string() }))
 }
 
 #[cfg(test)]

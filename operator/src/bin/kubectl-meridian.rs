@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Api, Client, Config};
+use meridian_operator::Error;
 use meridian_operator::crd::ActiveActiveDatabase;
 use meridian_operator::plugin::{Read, render};
 
@@ -49,13 +50,16 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn read(name: &str, namespace: Option<&str>, context: Option<String>) -> Result<ActiveActiveDatabase, String> {
+async fn read(name: &str, namespace: Option<&str>, context: Option<String>) -> Result<ActiveActiveDatabase, Error> {
     let options = KubeConfigOptions { context, ..Default::default() };
     let config = match Kubeconfig::read() {
-        Ok(kubeconfig) => Config::from_custom_kubeconfig(kubeconfig, &options).await.map_err(|e| e.to_string())?,
-        Err(_) => Config::infer().await.map_err(|e| e.to_string())?,
+        Ok(kubeconfig) => Config::from_custom_kubeconfig(kubeconfig, &options).await?,
+        Err(_) => Config::infer().await?,
     };
     let ns = namespace.map(String::from).unwrap_or_else(|| config.default_namespace.clone());
-    let client = Client::try_from(config).map_err(|e| e.to_string())?;
-    Api::<ActiveActiveDatabase>::namespaced(client, &ns).get(name).await.map_err(|e| e.to_string())
+    let client = Client::try_from(config).map_err(Error::Client)?;
+    Api::<ActiveActiveDatabase>::namespaced(client, &ns)
+        .get(name)
+        .await
+        .map_err(|source| Error::ReadDatabase { name: name.to_string(), source })
 }

@@ -17,6 +17,7 @@ use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity};
 
 use super::Context;
 use super::decide::ShardDecision;
+use crate::Error;
 use crate::crd::ActiveActiveDatabaseStatus;
 use crate::nodes;
 use crate::plan::RegionPlan;
@@ -24,7 +25,7 @@ use crate::plan::RegionPlan;
 /// How often digests are taken.
 pub const EVERY: SignedDuration = SignedDuration::from_secs(60);
 /// How long a peer region may take to answer.
-const PEER_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const PEER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One region's digests: per shard, its slot range and digest (hex).
 pub type RegionDigests = Vec<((u16, u16), String)>;
@@ -114,39 +115,29 @@ async fn region_digests(
     database_id: &str,
     region: u8,
     tls: Option<&(Identity, Certificate)>,
-) -> Result<RegionDigests, String> {
+) -> Result<RegionDigests, Error> {
+    let connect = |source| Error::PeerConnect { endpoint: endpoint.to_string(), source };
+    let slot = |slot: u32| u16::try_from(slot).map_err(|_| Error::PeerSlot { endpoint: endpoint.to_string(), slot });
     let work = async {
         let scheme = if tls.is_some() { "https" } else { "http" };
-        let mut e = Endpoint::from_shared(format!("{scheme}://{endpoint}"))
-            .map_err(|e| e.to_string())?
-            .connect_timeout(PEER_TIMEOUT);
+        let mut e =
+            Endpoint::from_shared(format!("{scheme}://{endpoint}")).map_err(connect)?.connect_timeout(PEER_TIMEOUT);
         if let Some((identity, ca)) = tls {
             let host = endpoint.rsplit_once(':').map_or(endpoint, |(h, _)| h).trim_matches(['[', ']']);
             let config = ClientTlsConfig::new().identity(identity.clone()).ca_certificate(ca.clone()).domain_name(host);
-            e = e.tls_config(config).map_err(|e| e.to_string())?;
+            e = e.tls_config(config).map_err(connect)?;
         }
-        let mut client = PeerClient::new(e.connect().await.map_err(|e| e.to_string())?);
+        let mut client = PeerClient::new(e.connect().await.map_err(connect)?);
         let reply = client
             .status(PeerStatusRequest { hello: Some(Hello::new(database_id, region)), digest: true })
             .await
-            .map_err(|e| e.message().to_string())?
+            .map_err(|e| Error::PeerCall { endpoint: endpoint.to_string(), message: e.message().to_string() })?
             .into_inner();
-        reply
-            .ranges
-            .iter()
-            .zip(&reply.digests)
-            .map(|(r, d)| {
-                let range = (
-                    u16::try_from(r.start).map_err(|e| e.to_string())?,
-                    u16::try_from(r.end).map_err(|e| e.to_string())?,
-                );
-                Ok((range, hex(d)))
-            })
-            .collect()
+        reply.ranges.iter().zip(&reply.digests).map(|(r, d)| Ok(((slot(r.start)?, slot(r.end)?), hex(d)))).collect()
     };
     tokio::time::timeout(PEER_TIMEOUT, work)
         .await
-        .unwrap_or_else(|_| Err(format!("{endpoint}: no answer within {PEER_TIMEOUT:?}")))
+        .unwrap_or_else(|_| Err(Error::PeerTimeout { endpoint: endpoint.to_string() }))
 }
 
 #[cfg(test)]

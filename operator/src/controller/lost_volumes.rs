@@ -17,6 +17,7 @@ use kube::{Api, ResourceExt};
 use super::Note;
 use super::apply::delete_present;
 use super::observe::PodView;
+use crate::Error;
 use crate::build::names;
 use crate::crd::NodeLossPolicy;
 use crate::plan::RegionPlan;
@@ -71,27 +72,24 @@ pub fn pinned_node(pv: &PersistentVolume) -> Option<String> {
 /// Reads the region's claims, their volumes and which pinned nodes exist. Nothing to do
 /// without `storage`. An error (e.g. no right to read nodes) is returned as a note: it must
 /// not stop the reconcile.
-pub async fn observe(client: &kube::Client, plan: &RegionPlan, pods: &[PodView]) -> Result<Vec<Stranded>, String> {
+pub async fn observe(client: &kube::Client, plan: &RegionPlan, pods: &[PodView]) -> Result<Vec<Stranded>, Error> {
     if plan.storage.is_none() {
         return Ok(vec![]);
     }
     let claims_api: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), &plan.namespace);
     let selector = names::selector_string(&names::component_selector(plan, names::DATANODE));
-    let list = claims_api
-        .list(&ListParams::default().labels(&selector))
-        .await
-        .map_err(|e| format!("listing volume claims: {e}"))?;
+    let list = claims_api.list(&ListParams::default().labels(&selector)).await.map_err(Error::ListClaims)?;
     let volumes: Api<PersistentVolume> = Api::all(client.clone());
     let node_api: Api<Node> = Api::all(client.clone());
     let mut claims = vec![];
     let mut nodes = BTreeSet::new();
     for claim in &list.items {
         let Some(volume) = claim.spec.as_ref().and_then(|s| s.volume_name.clone()) else { continue };
-        let pv = volumes.get_opt(&volume).await.map_err(|e| format!("reading volume {volume}: {e}"))?;
+        let pv = volumes.get_opt(&volume).await.map_err(|source| Error::ReadVolume { name: volume.clone(), source })?;
         let pinned_to = pv.as_ref().and_then(pinned_node);
         if let Some(node) = &pinned_to
             && !nodes.contains(node)
-            && node_api.get_opt(node).await.map_err(|e| format!("reading node {node}: {e}"))?.is_some()
+            && node_api.get_opt(node).await.map_err(|source| Error::ReadNode { name: node.clone(), source })?.is_some()
         {
             nodes.insert(node.clone());
         }

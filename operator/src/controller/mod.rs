@@ -8,7 +8,6 @@ pub mod act;
 pub mod apply;
 pub mod decide;
 pub mod digest;
-pub mod error;
 pub mod lease_keeper;
 pub mod lost_volumes;
 pub mod observe;
@@ -34,7 +33,7 @@ use kube::runtime::{Controller, watcher};
 use kube::{Api, Client, Resource, ResourceExt};
 use parking_lot::Mutex;
 
-pub use error::Error;
+pub use crate::error::{self, Error};
 
 use crate::build::{self, names};
 use crate::conditions::{self, DEGRADED, READY};

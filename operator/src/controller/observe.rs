@@ -57,7 +57,7 @@ pub struct Observed {
     pub statefulsets: BTreeMap<u32, StatefulSetView>,
     /// The syncer's peer links, or why they could not be read; `None` while no syncer pod
     /// is running.
-    pub syncer: Option<Result<BTreeMap<u8, PeerLink>, String>>,
+    pub syncer: Option<Result<BTreeMap<u8, PeerLink>, crate::Error>>,
     pub syncer_ready: bool,
     /// What is wrong with the Secrets the manifest names, one message each.
     pub secret_problems: Vec<String>,

@@ -91,20 +91,20 @@ async fn connection(stream: UnixStream, tx: mpsc::Sender<Incoming>) -> std::io::
 }
 
 /// Sends one request to the supervisor behind `socket`.
-pub async fn ask(socket: &Path, request: &Request) -> Result<Answer, String> {
+pub async fn ask(socket: &Path, request: &Request) -> Result<Answer, super::Error> {
     let work = async {
-        let stream = UnixStream::connect(socket).await.map_err(|e| format!("{}: {e}", socket.display()))?;
+        let stream = UnixStream::connect(socket)
+            .await
+            .map_err(|source| super::Error::Connect { socket: socket.to_path_buf(), source })?;
         let (read, mut write) = stream.into_split();
-        let mut text = serde_json::to_string(request).map_err(|e| e.to_string())?;
+        let mut text = serde_json::to_string(request).map_err(super::Error::Encode)?;
         text.push('\n');
-        write.write_all(text.as_bytes()).await.map_err(|e| e.to_string())?;
+        write.write_all(text.as_bytes()).await?;
         let mut line = String::new();
-        BufReader::new(read.take(MAX_MESSAGE)).read_line(&mut line).await.map_err(|e| e.to_string())?;
-        serde_json::from_str(&line).map_err(|e| format!("bad answer from the supervisor: {e}"))
+        BufReader::new(read.take(MAX_MESSAGE)).read_line(&mut line).await?;
+        serde_json::from_str(&line).map_err(super::Error::BadAnswer)
     };
-    tokio::time::timeout(ANSWER_TIMEOUT, work)
-        .await
-        .unwrap_or_else(|_| Err(format!("the supervisor did not answer within {ANSWER_TIMEOUT:?}")))
+    tokio::time::timeout(ANSWER_TIMEOUT, work).await.unwrap_or(Err(super::Error::NoAnswer))
 }
 
 #[cfg(test)]

@@ -23,8 +23,8 @@ pub enum ManifestError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("{path} is larger than {MAX_MANIFEST_BYTES} bytes: is it a manifest?")]
     TooLarge { path: PathBuf },
-    #[error("{path} is not an ActiveActiveDatabase manifest: {message}")]
-    Parse { path: PathBuf, message: String },
+    #[error("{path} is not an ActiveActiveDatabase manifest: {source}")]
+    Parse { path: PathBuf, source: NotAManifest },
     #[error("{path}: {source}")]
     Plan { path: PathBuf, source: PlanError },
     #[error("{path}: {source}")]
@@ -40,20 +40,27 @@ pub fn read(path: &Path) -> Result<(String, ActiveActiveDatabase), ManifestError
         return Err(ManifestError::TooLarge { path: path.to_path_buf() });
     }
     let text = std::fs::read_to_string(path).map_err(read)?;
-    let db = parse(&text).map_err(|message| ManifestError::Parse { path: path.to_path_buf(), message })?;
+    let db = parse(&text).map_err(|source| ManifestError::Parse { path: path.to_path_buf(), source })?;
     Ok((text, db))
 }
 
-pub fn parse(text: &str) -> Result<ActiveActiveDatabase, String> {
-    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+/// Why a text is not a manifest.
+#[derive(Debug, thiserror::Error)]
+pub enum NotAManifest {
+    #[error("{0}")]
+    Yaml(#[from] serde_yaml::Error),
+    #[error("it has apiVersion {api:?} and kind {kind:?}, not meridian.io/v1alpha1 ActiveActiveDatabase")]
+    Kind { api: String, kind: String },
+}
+
+pub fn parse(text: &str) -> Result<ActiveActiveDatabase, NotAManifest> {
+    let value: serde_yaml::Value = serde_yaml::from_str(text)?;
     let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
     let api = value.get("apiVersion").and_then(|k| k.as_str()).unwrap_or("");
     if kind != "ActiveActiveDatabase" || api != "meridian.io/v1alpha1" {
-        return Err(format!(
-            "it has apiVersion {api:?} and kind {kind:?}, not meridian.io/v1alpha1 ActiveActiveDatabase"
-        ));
+        return Err(NotAManifest::Kind { api: api.to_string(), kind: kind.to_string() });
     }
-    serde_yaml::from_value(value).map_err(|e| e.to_string())
+    Ok(serde_yaml::from_value(value)?)
 }
 
 /// How regions are placed on this machine.
@@ -277,7 +284,7 @@ spec:
     fn other_documents_are_refused_with_what_they_are() {
         let err = parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n").unwrap_err();
         assert_eq!(
-            err,
+            err.to_string(),
             "it has apiVersion \"v1\" and kind \"ConfigMap\", not meridian.io/v1alpha1 ActiveActiveDatabase"
         );
         assert!(parse("spec: [").is_err());

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod commands;
 pub mod control;
 pub mod desired;
+mod error;
 pub mod layout;
 pub mod netns;
 pub mod rebuild;
@@ -23,6 +24,8 @@ pub mod state_dir;
 pub mod supervisor;
 pub mod tick;
 pub mod up;
+
+pub use error::Error;
 
 use std::process::ExitCode;
 

@@ -67,20 +67,15 @@ pub fn finished(shard: &ShardRun, settled: &Settled) -> bool {
 
 impl Supervisor {
     /// Starts rebuilding shard `shard` of region `name`.
-    pub fn rebuild(&mut self, name: &str, shard: u32) -> Result<String, String> {
-        let known: Vec<String> = self.regions.iter().map(|r| r.desired.name().to_string()).collect();
-        let Some(region) = self.regions.iter_mut().find(|r| r.desired.name() == name) else {
-            return Err(format!("no region {name:?} (regions: {})", known.join(", ")));
-        };
+    pub fn rebuild(&mut self, name: &str, shard: u32) -> Result<String, super::Error> {
+        let no_region = self.no_region(name);
+        let Some(region) = self.regions.iter_mut().find(|r| r.desired.name() == name) else { return Err(no_region) };
         let count = region.shards.len();
         let Some(run) = region.shards.get_mut(shard as usize) else {
-            return Err(format!(
-                "region {name} has {count} shard(s), 0 to {}: there is no shard {shard}",
-                count.saturating_sub(1)
-            ));
+            return Err(super::Error::NoShard { region: name.to_string(), count, shard });
         };
         if run.rebuild.is_some() {
-            return Err(format!("shard {shard} of region {name} is being rebuilt already"));
+            return Err(super::Error::Rebuilding { region: name.to_string(), shard });
         }
         run.rebuild = Some(Rebuild::default());
         let text = format!(

@@ -53,7 +53,7 @@ pub struct RegionRun {
     pub shards: Vec<ShardRun>,
     pub syncer: Child,
     /// The syncer's peer links, or why they could not be read.
-    pub peers: Option<Result<BTreeMap<u8, PeerLink>, String>>,
+    pub peers: Option<Result<BTreeMap<u8, PeerLink>, crate::Error>>,
     /// The shard map last written.
     pub map: String,
     // Last: the namespace goes after the processes in it.
@@ -296,16 +296,13 @@ impl Supervisor {
     }
 
     /// Cuts or heals region `name`'s WAN links.
-    pub fn set_link(&mut self, name: &str, up: bool) -> Result<String, String> {
-        let Some(wan) = self.placement.wan.clone() else {
-            return Err("cut and heal need --netns: in loopback mode the regions share one network".into());
-        };
+    pub fn set_link(&mut self, name: &str, up: bool) -> Result<String, super::Error> {
+        let Some(wan) = self.placement.wan.clone() else { return Err(super::Error::NoNetns) };
         let Some(id) = self.regions.iter().find(|r| r.desired.name() == name).map(|r| r.desired.id()) else {
-            let known: Vec<&str> = self.regions.iter().map(|r| r.desired.name()).collect();
-            return Err(format!("no region {name:?} (regions: {})", known.join(", ")));
+            return Err(self.no_region(name));
         };
         let others: Vec<u8> = self.regions.iter().map(|r| r.desired.id()).collect();
-        wan.set_link(id, &others, up).map_err(|e| e.to_string())?;
+        wan.set_link(id, &others, up)?;
         let text = if up {
             self.cut.remove(&id);
             format!("healed region {name}: its WAN links are up")
@@ -315,6 +312,12 @@ impl Supervisor {
         };
         self.event(text.clone());
         Ok(text)
+    }
+
+    /// A request named a region this supervisor does not run.
+    pub fn no_region(&self, name: &str) -> super::Error {
+        let known = self.regions.iter().map(|r| r.desired.name().to_string()).collect();
+        super::Error::NoRegion { name: name.to_string(), known }
     }
 
     /// Stops every process at once, then removes the namespaces and the bridge.

@@ -21,7 +21,7 @@ use super::record::{self, Adoption, Record};
 use super::screen::Screen;
 use super::state_dir::{self, Paths, StateDir};
 use super::supervisor::{Supervisor, wanted};
-use crate::plan;
+use crate::{local, plan};
 
 /// How often the supervisor looks at everything.
 const TICK: Duration = Duration::from_millis(500);
@@ -122,7 +122,7 @@ async fn supervise(
             _ = terminate.recv() => break,
             _ = hangup.recv() => {
                 let result = std::fs::read_to_string(file)
-                    .map_err(|e| format!("{}: {e}", file.display()))
+                    .map_err(|source| local::Error::Read { path: file.to_path_buf(), source })
                     .and_then(|text| reload(&mut sup, file, &text));
                 match result {
                     Ok(changes) => sup.event(format!("SIGHUP: {}", summary(&changes))),
@@ -169,9 +169,9 @@ fn adoption(args: &UpArgs, checked: &Checked) -> anyhow::Result<Adoption> {
 }
 
 fn handle(sup: &mut Supervisor, request: Request, args: &UpArgs) -> Answer {
-    let done = |r: Result<String, String>| match r {
+    let done = |r: Result<String, local::Error>| match r {
         Ok(text) => Answer::Done { text },
-        Err(error) => Answer::Refused { error },
+        Err(error) => Answer::Refused { error: error.to_string() },
     };
     match request {
         Request::Status => Answer::Status(Box::new(sup.snapshot())),
@@ -195,21 +195,22 @@ fn handle(sup: &mut Supervisor, request: Request, args: &UpArgs) -> Answer {
 
 /// Applies a changed manifest as the API server and the operator would: the same CEL rules,
 /// transition rules included, then the diff.
-fn reload(sup: &mut Supervisor, path: &Path, text: &str) -> Result<Vec<String>, String> {
+fn reload(sup: &mut Supervisor, path: &Path, text: &str) -> Result<Vec<String>, local::Error> {
     let db =
-        desired::parse(text).map_err(|e| format!("{} is not an ActiveActiveDatabase manifest: {e}", path.display()))?;
+        desired::parse(text).map_err(|source| desired::ManifestError::Parse { path: path.to_path_buf(), source })?;
     let name = db.metadata.name.clone().unwrap_or_default();
     if name != sup.desired.database {
-        return Err(format!(
-            "{} runs database {:?} and {} is database {name:?}: stop it first (`meridian-operator local stop --dir {0}`) or choose another --dir",
-            sup.dir.root().display(),
-            sup.desired.database,
-            path.display()
-        ));
+        return Err(local::Error::OtherDatabase {
+            dir: sup.dir.root().to_path_buf(),
+            running: sup.desired.database.clone(),
+            path: path.to_path_buf(),
+            name,
+        });
     }
-    plan::check_update(&db, &sup.desired.manifest).map_err(|e| format!("{}: {e}", path.display()))?;
-    let new = desired::desired(path, &db, &sup.placement, sup.dir.paths()).map_err(|e| e.to_string())?;
-    let changes = sup.apply(new).map_err(|e| e.to_string())?;
+    plan::check_update(&db, &sup.desired.manifest)
+        .map_err(|source| local::Error::Update { path: path.to_path_buf(), source })?;
+    let new = desired::desired(path, &db, &sup.placement, sup.dir.paths())?;
+    let changes = sup.apply(new)?;
     let _ = std::fs::write(sup.dir.paths().manifest(), text);
     Ok(changes)
 }
