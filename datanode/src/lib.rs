@@ -9,5 +9,6 @@ pub mod node;
 pub mod process;
 pub mod repl;
 pub mod resp;
+pub mod script;
 pub mod server;
 pub mod shard;

@@ -26,11 +26,36 @@ pub struct Node {
     pub repl: ReplState,
     /// Woken whenever a key some blocked client waits on was written.
     pub wake: Notify,
+    /// The Lua VM, the script cache and the gate that tells clients a script runs.
+    pub scripts: crate::script::Scripts,
 }
+
+/// How long a client session blocks on the shard lock before it looks at the script gate
+/// again: short, so a session never sits on a thread behind a running script.
+const LOCK_SLICE: std::time::Duration = std::time::Duration::from_millis(1);
 
 impl Node {
     pub fn new(shard: Shard, settings: NodeSettings) -> Node {
-        Node { shard: Mutex::new(shard), repl: ReplState::new(settings), wake: Notify::new() }
+        Node {
+            shard: Mutex::new(shard),
+            repl: ReplState::new(settings),
+            wake: Notify::new(),
+            scripts: crate::script::Scripts::new(),
+        }
+    }
+
+    /// The shard for a client's batch, or None while a script holds it: the client then
+    /// waits without a thread (or gets `-BUSY`) instead of blocking behind the script. See
+    /// `script::gate`.
+    pub fn lock_shard(&self) -> Option<parking_lot::MutexGuard<'_, Shard>> {
+        loop {
+            if let Some(guard) = self.shard.try_lock_for(LOCK_SLICE) {
+                return Some(guard);
+            }
+            if self.scripts.gate.running() {
+                return None;
+            }
+        }
     }
 
     /// Hands the deltas committed under one hold of the shard lock to the backlog, as this

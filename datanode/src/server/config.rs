@@ -35,6 +35,10 @@ const PARAMS: &[(&str, &str, bool)] = &[
     ("announce", "", false),
     ("dir", ".", false),
     ("loglevel", "notice", true),
+    // How long a script runs before other clients get -BUSY and SCRIPT KILL may stop it;
+    // `lua-time-limit` is its old name, kept in step with it.
+    ("busy-reply-threshold", "5000", true),
+    ("lua-time-limit", "5000", true),
 ];
 
 impl Default for Config {
@@ -75,7 +79,12 @@ impl Config {
             ))),
             Some((k, _, true)) => {
                 validate(k, &value)?;
-                self.values.insert(k, value);
+                if matches!(*k, "busy-reply-threshold" | "lua-time-limit") {
+                    self.values.insert("busy-reply-threshold", value.clone());
+                    self.values.insert("lua-time-limit", value);
+                } else {
+                    self.values.insert(k, value);
+                }
                 Ok(())
             }
         }
@@ -97,9 +106,14 @@ fn validate(name: &str, value: &str) -> Result<(), ReplyError> {
         ))
     };
     match name {
-        "hz" | "maxclients" | "timeout" | "port" | "databases" | "proto-max-bulk-len" => {
-            parse_int(value.as_bytes()).filter(|n| *n >= 0).map(|_| ()).ok_or_else(bad)
-        }
+        "hz"
+        | "maxclients"
+        | "timeout"
+        | "port"
+        | "databases"
+        | "proto-max-bulk-len"
+        | "busy-reply-threshold"
+        | "lua-time-limit" => parse_int(value.as_bytes()).filter(|n| *n >= 0).map(|_| ()).ok_or_else(bad),
         "maxmemory" => parse_memory(value).map(|_| ()).ok_or_else(bad),
         "maxmemory-policy" => {
             const POLICIES: &[&str] = &[

@@ -7,7 +7,7 @@ use super::Server;
 use crate::shard::Shard;
 
 /// The Redis version Meridian answers as: clients gate features on it.
-pub const REDIS_VERSION: &str = "7.0.15";
+pub use crate::resp::REDIS_VERSION;
 
 const SECTIONS: &[&str] =
     &["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "cluster", "keyspace"];

@@ -139,7 +139,9 @@ async fn expire_loop(server: Arc<Server>, mut stop: broadcast::Receiver<()>) {
         let budget = Instant::now() + tick / 4;
         loop {
             let node = &server.node;
-            let mut shard = node.shard.lock();
+            // While a script holds the shard, keys do not expire (as in Redis, whose
+            // scripts see time stand still): this round is skipped, no thread waits.
+            let Some(mut shard) = node.lock_shard() else { break };
             shard.set_now(now_ms());
             let deleted = shard.expire_due(PER_ROUND);
             let deltas = shard.take_delta().into_iter().collect();

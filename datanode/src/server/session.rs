@@ -6,6 +6,7 @@ mod client;
 mod cluster;
 mod commands;
 mod replication;
+mod scripting;
 #[cfg(test)]
 mod tests;
 
@@ -61,6 +62,8 @@ enum Flow {
     Block(Wait),
     /// A long command: run its steps, letting other clients in between.
     Stepwise(Box<dyn cmd::Stepwise>),
+    /// Another client's script holds the shard: wait for it (or answer -BUSY).
+    ScriptRunning,
 }
 
 pub struct Session {
@@ -200,6 +203,7 @@ impl Session {
                         }
                     }
                     Flow::Stepwise(cmd) => self.run_steps(cmd).await,
+                    Flow::ScriptRunning => self.await_script(pending).await,
                 }
                 self.flush(socket).await?;
             }
@@ -227,7 +231,7 @@ impl Session {
     fn run_batch(&mut self, pending: &mut VecDeque<Request>) -> Flow {
         let server = self.server.clone();
         let node = &server.node;
-        let mut shard = node.shard.lock();
+        let Some(mut shard) = node.lock_shard() else { return Flow::ScriptRunning };
         shard.set_now(now_ms());
         let mut flow = Flow::Next;
         let mut last = None;
@@ -349,7 +353,10 @@ impl Session {
         let node = self.server.node.clone();
         let reply = loop {
             let done = {
-                let mut shard = node.shard.lock();
+                let Some(mut shard) = node.lock_shard() else {
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                    continue;
+                };
                 shard.set_now(now_ms());
                 let done = cmd.step(&mut shard);
                 let deltas = shard.take_delta().into_iter().collect();

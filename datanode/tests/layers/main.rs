@@ -14,6 +14,7 @@ const LAYERS: &[&str] = &[
     "shard",    // one replica's state; commits keep their delta for the caller
     "resp",     // the wire format of requests and replies
     "cmd",      // commands: (shard, request) -> (reply, delta)
+    "script",   // the Lua VM, its sandbox and conversions; run by the session
     "node",     // the node core: shard lock, replication state and backlog, wake-ups
     "repl",     // replication over the network, on the node core
     "server",   // the RESP server, on the node core and replication

@@ -15,6 +15,7 @@ mod lists;
 mod protocol;
 mod pubsub;
 mod resp3;
+mod scripting;
 mod sets;
 mod strings;
 mod transactions;

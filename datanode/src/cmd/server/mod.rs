@@ -14,6 +14,10 @@ pub enum SessionCmd {
     Config,
     Discard,
     Echo,
+    Eval,
+    EvalRo,
+    EvalSha,
+    EvalShaRo,
     Exec,
     Function,
     Hello,
@@ -30,6 +34,7 @@ pub enum SessionCmd {
     Replicaof,
     Reset,
     Role,
+    Script,
     Select,
     Subscribe,
     Time,
@@ -48,6 +53,10 @@ const fn session(
 ) -> CommandSpec {
     CommandSpec { name, arity, flags, keys: (0, 0, 0), group, summary, handler: Handler::Session(cmd) }
 }
+
+/// Redis 7.0's flags for EVAL and EVALSHA: their keys follow `numkeys`.
+const EVAL_FLAGS: &[&str] = &["noscript", "skip_monitor", "may_replicate", "no_mandatory_keys", "stale", "movablekeys"];
+const EVAL_RO_FLAGS: &[&str] = &["readonly", "noscript", "skip_monitor", "no_mandatory_keys", "stale", "movablekeys"];
 
 pub const COMMANDS: &[CommandSpec] = &[
     session(
@@ -92,6 +101,31 @@ pub const COMMANDS: &[CommandSpec] = &[
         "Discards a transaction.",
     ),
     session(SessionCmd::Echo, "echo", 2, &["fast"], "connection", "Returns the given string."),
+    session(SessionCmd::Eval, "eval", -3, EVAL_FLAGS, "scripting", "Executes a server-side Lua script."),
+    session(
+        SessionCmd::EvalRo,
+        "eval_ro",
+        -3,
+        EVAL_RO_FLAGS,
+        "scripting",
+        "Executes a read-only server-side Lua script.",
+    ),
+    session(
+        SessionCmd::EvalSha,
+        "evalsha",
+        -3,
+        EVAL_FLAGS,
+        "scripting",
+        "Executes a server-side Lua script by SHA1 digest.",
+    ),
+    session(
+        SessionCmd::EvalShaRo,
+        "evalsha_ro",
+        -3,
+        EVAL_RO_FLAGS,
+        "scripting",
+        "Executes a read-only server-side Lua script by SHA1 digest.",
+    ),
     session(
         SessionCmd::Exec,
         "exec",
@@ -196,6 +230,14 @@ pub const COMMANDS: &[CommandSpec] = &[
         &["noscript", "loading", "stale", "fast", "no_auth"],
         "connection",
         "Resets the connection.",
+    ),
+    session(
+        SessionCmd::Script,
+        "script",
+        -2,
+        &["noscript"],
+        "scripting",
+        "A container for Lua scripts management commands.",
     ),
     session(
         SessionCmd::Select,

@@ -45,7 +45,7 @@ impl Session {
     }
 
     /// Session commands that may also run inside EXEC.
-    fn simple_command(&mut self, c: S, args: &mut Args, shard: &mut Shard) -> Res {
+    pub(super) fn simple_command(&mut self, c: S, args: &mut Args, shard: &mut Shard) -> Res {
         match c {
             S::Ping => self.ping(args),
             S::Echo => Ok(Reply::Bulk(args.bytes()?)),
@@ -94,6 +94,8 @@ impl Session {
                 }
             }
             S::Cluster => self.cluster(args, shard),
+            S::Eval | S::EvalSha | S::EvalRo | S::EvalShaRo => self.eval(c, args, shard),
+            S::Script => self.script(args),
             S::Readonly | S::Readwrite => {
                 self.set_readonly(c == S::Readonly);
                 Ok(Reply::Ok)

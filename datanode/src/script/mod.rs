@@ -1,0 +1,303 @@
+//! Lua scripting: one Lua 5.1 VM per node, as Redis keeps one, with Redis's sandbox (see
+//! `prelude.lua`), the script cache of EVALSHA and SCRIPT LOAD, and the conversion rules of
+//! `convert`. Running a script against the shard is the session's job
+//! (`server::session::scripting`), which hands `redis.call` to the VM for the run.
+
+pub mod convert;
+pub mod gate;
+
+use std::sync::Arc;
+
+use hashbrown::HashMap;
+use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
+use parking_lot::Mutex;
+use sha1::{Digest, Sha1};
+
+pub use gate::{Gate, Kill};
+
+use crate::resp::ReplyError;
+
+/// Instructions between two looks at a SCRIPT KILL request (Redis uses the same count).
+const HOOK_EVERY: u32 = 100_000;
+
+/// An error `redis.call` raises: the text as the client sees it (`WRONGTYPE ...`). It is
+/// raised from Rust, so the script's own frame stays on the stack for the line number
+/// (a Lua wrapper would have replaced it, being tail-called by `return redis.call(...)`).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ScriptError(pub String);
+
+/// The `ScriptError` text carried by an error value, if it is one.
+pub fn script_error_text(e: &mlua::Error) -> Option<String> {
+    e.chain().find_map(|c| c.downcast_ref::<ScriptError>()).map(|s| s.0.clone())
+}
+
+/// What the node keeps for scripts: the VM (taken with the shard lock held, so scripts run
+/// one at a time and in the shard's order) and the gate others read without that lock.
+pub struct Scripts {
+    pub vm: Mutex<Vm>,
+    pub gate: Arc<Gate>,
+}
+
+impl Default for Scripts {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Scripts {
+    pub fn new() -> Scripts {
+        let gate = Arc::new(Gate::default());
+        Scripts { vm: Mutex::new(Vm::new(gate.clone())), gate }
+    }
+}
+
+/// The VM and what the node built in it.
+pub struct Vm {
+    pub lua: Lua,
+    /// Where scripts' globals live (KEYS and ARGV are set here before each run).
+    pub real: Table,
+    /// The per-run context: `dispatch` (the run's `redis.call`) and `resp`.
+    pub ctx: Table,
+    /// The read-only environment scripts see.
+    env: Table,
+    pub xpcall: Function,
+    /// Turns whatever a script raised into `{err = text, line = n}`.
+    pub handler: Function,
+    /// Scripts by lowercase SHA1: their compiled functions and `no-writes` flags.
+    cache: HashMap<String, (Function, bool)>,
+    gate: Arc<Gate>,
+}
+
+/// A script's body and what its shebang line asked for.
+pub struct Source {
+    pub sha: String,
+    pub no_writes: bool,
+}
+
+impl Vm {
+    /// A fresh VM. Building it runs only the node's own Lua, so a failure is a bug: it
+    /// panics at start-up (or SCRIPT FLUSH) with the reason, never on a script's input.
+    pub fn new(gate: Arc<Gate>) -> Vm {
+        #[allow(clippy::expect_used)]
+        Self::build(gate).expect("the scripting prelude builds")
+    }
+
+    fn build(gate: Arc<Gate>) -> mlua::Result<Vm> {
+        let lua = Lua::new_with(StdLib::TABLE | StdLib::STRING | StdLib::MATH, LuaOptions::default())?;
+        let real = lua.create_table()?;
+        let ctx = lua.create_table()?;
+        ctx.raw_set("resp", 2)?;
+        let sha1 = lua.create_function(|lua, s: mlua::String| lua.create_string(sha1_hex(&s.as_bytes())))?;
+        let log = lua.create_function(|_, (level, msg): (i64, mlua::String)| {
+            let msg = String::from_utf8_lossy(&msg.as_bytes()).into_owned();
+            match level {
+                0 => tracing::debug!(target: "script", "{msg}"),
+                1 | 2 => tracing::info!(target: "script", "{msg}"),
+                _ => tracing::warn!(target: "script", "{msg}"),
+            }
+            Ok(())
+        })?;
+        let call_with = |raise: bool| {
+            lua.create_function(move |lua, args: MultiValue| {
+                let ctx: Table = lua.named_registry_value("meridian.ctx")?;
+                let dispatch: Function = match ctx.raw_get::<Value>("dispatch")? {
+                    Value::Function(f) => f,
+                    _ => return Err(mlua::Error::external(ScriptError("ERR redis.call outside a script".into()))),
+                };
+                let mut full = args;
+                full.push_front(ctx.raw_get::<Value>("resp")?);
+                let (value, failed): (Value, bool) = dispatch.call(full)?;
+                if raise && failed {
+                    let text = match &value {
+                        Value::Table(t) => t.raw_get::<String>("err").unwrap_or_default(),
+                        _ => String::new(),
+                    };
+                    return Err(mlua::Error::external(ScriptError(text)));
+                }
+                Ok(value)
+            })
+        };
+        let (call, pcall) = (call_with(true)?, call_with(false)?);
+        lua.set_named_registry_value("meridian.ctx", ctx.clone())?;
+        let errtext = lua.create_function(|_, v: Value| {
+            Ok(match v {
+                Value::Error(e) => script_error_text(&e),
+                _ => None,
+            })
+        })?;
+        let version = crate::resp::REDIS_VERSION;
+        let version_num = version_number(version);
+        let env: Table = lua.load(include_str!("prelude.lua")).set_name("=prelude").call((
+            real.clone(),
+            ctx.clone(),
+            sha1,
+            log,
+            version,
+            version_num,
+            call,
+            pcall,
+            errtext,
+        ))?;
+        let xpcall: Function = lua.globals().raw_get("xpcall")?;
+        let handler = lua.create_function(|lua, err: Value| {
+            let text = match &err {
+                Value::Table(t) => match t.raw_get::<Value>("err") {
+                    Ok(Value::String(s)) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
+                    _ => "ERR unknown error".to_string(),
+                },
+                Value::String(s) => format!("ERR {}", String::from_utf8_lossy(&s.as_bytes())),
+                Value::Nil => "ERR nil".to_string(),
+                Value::Boolean(b) => format!("ERR {b}"),
+                Value::Error(e) => match script_error_text(e) {
+                    Some(text) => text,
+                    None => format!("ERR {}", first_line(&e.to_string())),
+                },
+                other => format!("ERR {}", other.type_name()),
+            };
+            let out = lua.create_table()?;
+            out.raw_set("err", text)?;
+            let (source, line) = error_place(lua);
+            out.raw_set("source", source)?;
+            out.raw_set("line", line)?;
+            Ok(out)
+        })?;
+        let hook_gate = gate.clone();
+        lua.set_hook(HookTriggers::new().every_nth_instruction(HOOK_EVERY), move |_, _| {
+            if hook_gate.kill_requested() {
+                Err(mlua::Error::RuntimeError("script killed".into()))
+            } else {
+                Ok(VmState::Continue)
+            }
+        });
+        Ok(Vm { lua, real, ctx, env, xpcall, handler, cache: HashMap::new(), gate })
+    }
+
+    /// SCRIPT FLUSH: a new VM, no cached scripts.
+    pub fn reset(&mut self) {
+        *self = Vm::new(self.gate.clone());
+    }
+
+    pub fn cached(&self, sha: &[u8]) -> Option<(Function, bool)> {
+        let sha = std::str::from_utf8(sha).ok()?.to_ascii_lowercase();
+        self.cache.get(&sha).cloned()
+    }
+
+    pub fn exists(&self, sha: &[u8]) -> bool {
+        std::str::from_utf8(sha).is_ok_and(|s| self.cache.contains_key(&s.to_ascii_lowercase()))
+    }
+
+    /// Compiles `body` (once: a cached script is reused) and returns its SHA1 and function.
+    pub fn load(&mut self, body: &[u8]) -> Result<(Source, Function), ReplyError> {
+        let sha = sha1_hex(body);
+        let (no_writes, code) = shebang(body)?;
+        if let Some((f, _)) = self.cache.get(&sha) {
+            return Ok((Source { sha, no_writes }, f.clone()));
+        }
+        let f = self
+            .lua
+            .load(code.as_slice())
+            .set_name("@user_script")
+            .set_environment(self.env.clone())
+            .into_function()
+            .map_err(|e| {
+                let msg = match &e {
+                    mlua::Error::SyntaxError { message, .. } => message.clone(),
+                    other => other.to_string(),
+                };
+                ReplyError::new(format!("ERR Error compiling script (new function): {}", first_line(&msg)))
+            })?;
+        self.cache.insert(sha.clone(), (f.clone(), no_writes));
+        Ok((Source { sha, no_writes }, f))
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+/// Where an error was raised, as Redis's error handler reports it: the innermost Lua
+/// frame that is not the node's own (the user's script, or a chunk it loaded), as its
+/// source and current line. A frame a tail call replaced is gone: `@user_script` line 0.
+fn error_place(lua: &Lua) -> (String, i64) {
+    for level in 0..256 {
+        let Some(d) = lua.inspect_stack(level) else { break };
+        let source = d.source();
+        if source.what != "Lua" && source.what != "main" {
+            continue;
+        }
+        match source.source.as_deref() {
+            Some("=prelude") | None => continue,
+            Some(s) => return (s.to_string(), i64::from(d.curr_line())),
+        }
+    }
+    ("@user_script".to_string(), 0)
+}
+
+/// `7.0.15` → 0x07000f, as `REDIS_VERSION_NUM`.
+fn version_number(v: &str) -> i64 {
+    let mut parts = v.split('.').map(|p| p.parse::<i64>().unwrap_or(0));
+    let (a, b, c) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (a << 16) | (b << 8) | c
+}
+
+pub fn sha1_hex(body: &[u8]) -> String {
+    let digest = Sha1::digest(body);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Redis 7's `#!lua [flags=a,b]` first line: `no-writes` makes the script read-only; the
+/// line itself becomes a comment, so line numbers stay those of the body.
+fn shebang(body: &[u8]) -> Result<(bool, Vec<u8>), ReplyError> {
+    if !body.starts_with(b"#!") {
+        return Ok((false, body.to_vec()));
+    }
+    let end = body.iter().position(|&b| b == b'\n').unwrap_or(body.len());
+    let line = String::from_utf8_lossy(&body[2..end]).into_owned();
+    let mut words = line.split(' ').filter(|w| !w.is_empty());
+    let engine = words.next().unwrap_or("");
+    if engine != "lua" {
+        return Err(ReplyError::new(format!("ERR Could not find engine '{engine}'")));
+    }
+    let mut no_writes = false;
+    for w in words {
+        let Some(flags) = w.strip_prefix("flags=") else {
+            return Err(ReplyError::new(format!("ERR Unknown lua shebang option: {w}")));
+        };
+        for flag in flags.split(',').filter(|f| !f.is_empty()) {
+            match flag {
+                "no-writes" => no_writes = true,
+                "allow-oom" | "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
+                other => return Err(ReplyError::new(format!("ERR Unexpected flag in script shebang: {other}"))),
+            }
+        }
+    }
+    let mut code = b"--".to_vec();
+    code.extend_from_slice(&body[2..]);
+    Ok((no_writes, code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha1_is_redis_sha1hex() {
+        assert_eq!(sha1_hex(b""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+        assert_eq!(sha1_hex(b"return 1"), "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
+    }
+
+    #[test]
+    fn version_num_is_hex_packed() {
+        assert_eq!(version_number("7.0.15"), 0x07000f);
+    }
+
+    #[test]
+    fn compile_errors_read_as_redis() {
+        let mut vm = Vm::new(Arc::new(Gate::default()));
+        let e = vm.load(b"return 'abc").err().unwrap();
+        assert_eq!(e.0, "ERR Error compiling script (new function): user_script:1: unfinished string near '<eof>'");
+        assert!(vm.load(b"#!lua flags=no-writes\nreturn 1").unwrap().0.no_writes);
+        assert!(vm.load(b"#!lua flags=bogus\nreturn 1").is_err());
+    }
+}

@@ -1,0 +1,282 @@
+//! EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT: a script runs inside the session's batch,
+//! under the shard lock, so no other command interleaves with it, and every write it makes
+//! joins the shard's pending delta, which the batch ships as one delta after it, as EXEC's
+//! commands do. What other clients see meanwhile is `script::gate`'s business.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use bytes::Bytes;
+use mlua::{Lua, MultiValue, Value};
+
+use super::Session;
+use crate::cmd::format::parse_int;
+use crate::cmd::{self, Args, Call, Handler, ReplyError, SessionCmd as S, args::is};
+use crate::resp::Reply;
+use crate::resp::frame::Request;
+use crate::script::convert::{arg_bytes, error_table, lua_to_reply, reply_to_lua};
+use crate::script::{Gate, Kill};
+use crate::shard::Shard;
+
+type Res = Result<Reply, ReplyError>;
+
+const NOT_BUSY: &str = "NOTBUSY No scripts in execution right now.";
+const UNKILLABLE: &str = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
+const BUSY: &str = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+const KILLED: &str = "ERR Script killed by user with SCRIPT KILL...";
+/// How often a client waiting behind a script looks at the gate again.
+const POLL: Duration = Duration::from_millis(2);
+
+impl Session {
+    pub(super) fn eval(&mut self, c: S, args: &mut Args, shard: &mut Shard) -> Res {
+        let first = args.bytes()?;
+        let numkeys = args.bytes()?;
+        let rest = args.rest();
+        let n = parse_int(&numkeys).ok_or_else(ReplyError::not_integer)?;
+        if n > rest.len() as i64 {
+            return Err(ReplyError::new("ERR Number of keys can't be greater than number of args"));
+        }
+        let Ok(n) = usize::try_from(n) else {
+            return Err(ReplyError::new("ERR Number of keys can't be negative"));
+        };
+        let (keys, argv) = rest.split_at(n);
+        let server = self.server.clone();
+        let scripts = &server.node.scripts;
+        let mut vm = scripts.vm.lock();
+        let (sha, f, no_writes) = if matches!(c, S::EvalSha | S::EvalShaRo) {
+            let (f, no_writes) =
+                vm.cached(&first).ok_or_else(|| ReplyError::new("NOSCRIPT No matching script. Please use EVAL."))?;
+            (String::from_utf8_lossy(&first).to_ascii_lowercase(), f, no_writes)
+        } else {
+            let (source, f) = vm.load(&first)?;
+            (source.sha, f, source.no_writes)
+        };
+        let read_only = no_writes || matches!(c, S::EvalRo | S::EvalShaRo);
+        let threshold = Duration::from_millis(server.config.read().usize("busy-reply-threshold") as u64);
+        let gate = scripts.gate.clone();
+        let vm = &*vm;
+        let lua = &vm.lua;
+        let run = || -> mlua::Result<(bool, Value, String, u8)> {
+            vm.real.raw_set(
+                "KEYS",
+                lua.create_sequence_from(keys.iter().map(|k| lua.create_string(k)).collect::<mlua::Result<Vec<_>>>()?)?,
+            )?;
+            vm.real.raw_set(
+                "ARGV",
+                lua.create_sequence_from(argv.iter().map(|a| lua.create_string(a)).collect::<mlua::Result<Vec<_>>>()?)?,
+            )?;
+            vm.ctx.raw_set("resp", 2)?;
+            lua.scope(|scope| {
+                let dispatch = scope.create_function_mut(|lua, args: MultiValue| {
+                    self.script_call(lua, args, shard, read_only, &gate)
+                })?;
+                vm.ctx.raw_set("dispatch", dispatch)?;
+                let out: MultiValue = vm.xpcall.call((f, vm.handler.clone()))?;
+                vm.ctx.raw_set("dispatch", Value::Nil)?;
+                let resp = vm.ctx.raw_get::<u8>("resp").unwrap_or(2);
+                let mut out = out.into_iter();
+                let ok = matches!(out.next(), Some(Value::Boolean(true)));
+                let value = out.next().unwrap_or(Value::Nil);
+                if ok {
+                    return Ok((true, value, String::new(), resp));
+                }
+                let (text, place) = match &value {
+                    Value::Table(t) => (
+                        t.raw_get::<Value>("err")?,
+                        format!(
+                            "{}:{}",
+                            t.raw_get::<String>("source").unwrap_or_else(|_| "@user_script".into()),
+                            t.raw_get::<i64>("line").unwrap_or(0)
+                        ),
+                    ),
+                    other => (other.clone(), "@user_script:0".to_string()),
+                };
+                Ok((false, text, place, resp))
+            })
+        };
+        gate.start(threshold);
+        let result = in_place(run);
+        let killed = gate.finish();
+        Ok(match result {
+            Ok((true, value, _, resp)) => lua_to_reply(&value, resp),
+            Ok((false, text, place, _)) => {
+                let text = match text {
+                    _ if killed => KILLED.to_string(),
+                    Value::String(s) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
+                    _ => "ERR unknown error".to_string(),
+                };
+                Reply::Error(format!("{text} script: {sha}, on {place}."))
+            }
+            Err(e) => Reply::Error(format!("ERR {}", e.to_string().lines().next().unwrap_or(""))),
+        })
+    }
+
+    /// One `redis.call` / `redis.pcall`: the reply as a Lua value, and whether it is an
+    /// error (which `redis.call` raises).
+    fn script_call(
+        &mut self,
+        lua: &Lua,
+        args: MultiValue,
+        shard: &mut Shard,
+        read_only: bool,
+        gate: &Gate,
+    ) -> mlua::Result<(Value, bool)> {
+        let fail = |text: &str| Ok((error_table(lua, text)?, true));
+        let mut args = args.into_iter();
+        let resp = match args.next() {
+            Some(Value::Integer(3)) => 3,
+            _ => 2,
+        };
+        let mut words: Vec<Bytes> = Vec::new();
+        for v in args {
+            match arg_bytes(&v) {
+                Some(b) => words.push(b),
+                None => return fail("ERR Lua redis lib command arguments must be strings or integers"),
+            }
+        }
+        let Some(name) = words.first() else {
+            return fail("ERR Please specify at least one argument for this redis lib call");
+        };
+        let Some(spec) = cmd::lookup(name) else {
+            return fail("ERR Unknown Redis command called from script");
+        };
+        if !spec.arity_ok(words.len()) {
+            return fail("ERR Wrong number of args calling Redis command from script");
+        }
+        if !allowed_in_scripts(spec) {
+            return fail("ERR This Redis command is not allowed from script");
+        }
+        if spec.is_write() {
+            if read_only {
+                return fail("ERR Write commands are not allowed from read-only scripts.");
+            }
+            if let Some(refusal) = self.server.node.repl.write_refusal() {
+                return fail(refusal);
+            }
+            gate.mark_write();
+        }
+        let reply = match spec.handler {
+            Handler::Session(c) => self.simple_command(c, &mut Args::new(words), shard).unwrap_or_else(Reply::from),
+            _ => cmd::run_data(Call { spec, args: words }, shard),
+        };
+        let failed = matches!(reply, Reply::Error(_));
+        Ok((reply_to_lua(lua, reply, resp)?, failed))
+    }
+
+    /// SCRIPT LOAD | EXISTS | FLUSH [ASYNC|SYNC] | KILL | HELP.
+    pub(super) fn script(&mut self, args: &mut Args) -> Res {
+        let sub = args.bytes()?;
+        let scripts = &self.server.node.scripts;
+        if is(&sub, "load") {
+            if args.remaining() != 1 {
+                return Err(ReplyError::wrong_arity("script|load"));
+            }
+            let body = args.bytes()?;
+            let (source, _) = scripts.vm.lock().load(&body)?;
+            Ok(Reply::text(&source.sha))
+        } else if is(&sub, "exists") {
+            let shas = args.rest();
+            if shas.is_empty() {
+                return Err(ReplyError::wrong_arity("script|exists"));
+            }
+            let vm = scripts.vm.lock();
+            Ok(Reply::Array(shas.iter().map(|s| Reply::Int(i64::from(vm.exists(s)))).collect()))
+        } else if is(&sub, "flush") {
+            let mode = args.next();
+            if args.remaining() > 0 {
+                return Err(ReplyError::wrong_arity("script|flush"));
+            }
+            if mode.is_some_and(|m| !is(&m, "async") && !is(&m, "sync")) {
+                return Err(ReplyError::new("ERR SCRIPT FLUSH only support SYNC|ASYNC option"));
+            }
+            scripts.vm.lock().reset();
+            Ok(Reply::Ok)
+        } else if is(&sub, "kill") {
+            if args.remaining() > 0 {
+                return Err(ReplyError::wrong_arity("script|kill"));
+            }
+            kill_reply(&scripts.gate)
+        } else if is(&sub, "help") {
+            Ok(Reply::Array(
+                [
+                    "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                    "EXISTS <sha1> [<sha1> ...]",
+                    "    Return information about the existence of the scripts in the script cache.",
+                    "FLUSH [ASYNC|SYNC]",
+                    "    Flush the Lua scripts cache. Very dangerous on replicas.",
+                    "    When called without the optional mode argument, the behavior is determined by the",
+                    "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+                    "    * ASYNC: Asynchronously flush the scripts cache.",
+                    "    * SYNC: Synchronously flush the scripts cache.",
+                    "KILL",
+                    "    Kill the currently executing Lua script.",
+                    "LOAD <script>",
+                    "    Load a script into the scripts cache without executing it.",
+                    "HELP",
+                    "    Prints this help.",
+                ]
+                .iter()
+                .map(|l| Reply::status(l))
+                .collect(),
+            ))
+        } else {
+            Err(super::commands::subcommand_error(&sub, "script"))
+        }
+    }
+
+    /// Waits, without holding a thread, while another client's script holds the shard.
+    /// Past the busy threshold, answers the next request: SCRIPT KILL is served, anything
+    /// else gets `-BUSY`, as Redis does.
+    pub(super) async fn await_script(&mut self, pending: &mut VecDeque<Request>) {
+        let gate = self.server.node.scripts.gate.clone();
+        while gate.running() {
+            if gate.busy() {
+                let Some(req) = pending.pop_front() else { return };
+                let reply = match &req[..] {
+                    [] => continue,
+                    [name, sub] if is(name, "script") && is(sub, "kill") => {
+                        kill_reply(&gate).unwrap_or_else(Reply::from)
+                    }
+                    _ => Reply::error(BUSY),
+                };
+                self.reply(reply);
+                return;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}
+
+fn kill_reply(gate: &Gate) -> Res {
+    match gate.kill() {
+        Kill::Killed => Ok(Reply::Ok),
+        Kill::NotBusy => Err(ReplyError::new(NOT_BUSY)),
+        Kill::Unkillable => Err(ReplyError::new(UNKILLABLE)),
+    }
+}
+
+/// What `redis.call` may run: not the commands Redis flags `noscript` (transactions,
+/// scripting, connection state, pub/sub subscriptions), nor the blocking ones (Redis 7.0
+/// refuses them too).
+fn allowed_in_scripts(spec: &cmd::CommandSpec) -> bool {
+    if spec.flags.contains(&"noscript") {
+        return false;
+    }
+    match spec.handler {
+        Handler::Blocking(_) => false,
+        Handler::Session(c) => matches!(
+            c,
+            S::Ping | S::Echo | S::Select | S::Time | S::Info | S::Publish | S::Pubsub | S::Role | S::Command
+        ),
+        Handler::Data(_) | Handler::Stepwise(_) => true,
+    }
+}
+
+/// Runs a script's synchronous work so that the runtime keeps serving other clients on
+/// its other threads meanwhile (on a current-thread runtime, as in tests, it just runs).
+fn in_place<R>(f: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
