@@ -12,6 +12,7 @@ mod failover;
 mod faults;
 mod fencing;
 mod layouts;
+mod scripting;
 mod seed;
 mod shard_loss;
 mod tls;
