@@ -20,6 +20,10 @@ use crate::resp::ReplyError;
 /// Instructions between two looks at a SCRIPT KILL request (Redis uses the same count).
 const HOOK_EVERY: u32 = 100_000;
 
+/// The most memory the Lua VM may hold. Redis sets none, but a script such as
+/// `string.rep('x', 2^34)` must fail with an error, not take the node down with it.
+const MEMORY_LIMIT: usize = 1 << 30;
+
 /// An error `redis.call` raises: the text as the client sees it (`WRONGTYPE ...`). It is
 /// raised from Rust, so the script's own frame stays on the stack for the line number
 /// (a Lua wrapper would have replaced it, being tail-called by `return redis.call(...)`).
@@ -64,15 +68,25 @@ pub struct Vm {
     pub xpcall: Function,
     /// Turns whatever a script raised into `{err = text, line = n}`.
     pub handler: Function,
-    /// Scripts by lowercase SHA1: their compiled functions and `no-writes` flags.
-    cache: HashMap<String, (Function, bool)>,
+    /// Scripts by lowercase SHA1: their compiled functions and shebang flags.
+    cache: HashMap<String, (Function, Flags)>,
     gate: Arc<Gate>,
 }
 
-/// A script's body and what its shebang line asked for.
+/// What a script's shebang line asked for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// `no-writes`: the script runs read-only.
+    pub no_writes: bool,
+    /// The script may touch keys of several slots (of this node's shard): `allow-cross-slot-keys`,
+    /// or no shebang at all (Redis's compatibility mode for scripts older than 7.0).
+    pub cross_slot: bool,
+}
+
+/// A loaded script's SHA1 and flags.
 pub struct Source {
     pub sha: String,
-    pub no_writes: bool,
+    pub flags: Flags,
 }
 
 impl Vm {
@@ -85,6 +99,7 @@ impl Vm {
 
     fn build(gate: Arc<Gate>) -> mlua::Result<Vm> {
         let lua = Lua::new_with(StdLib::TABLE | StdLib::STRING | StdLib::MATH, LuaOptions::default())?;
+        lua.set_memory_limit(MEMORY_LIMIT)?;
         let real = lua.create_table()?;
         let ctx = lua.create_table()?;
         ctx.raw_set("resp", 2)?;
@@ -178,7 +193,7 @@ impl Vm {
         *self = Vm::new(self.gate.clone());
     }
 
-    pub fn cached(&self, sha: &[u8]) -> Option<(Function, bool)> {
+    pub fn cached(&self, sha: &[u8]) -> Option<(Function, Flags)> {
         let sha = std::str::from_utf8(sha).ok()?.to_ascii_lowercase();
         self.cache.get(&sha).cloned()
     }
@@ -190,9 +205,9 @@ impl Vm {
     /// Compiles `body` (once: a cached script is reused) and returns its SHA1 and function.
     pub fn load(&mut self, body: &[u8]) -> Result<(Source, Function), ReplyError> {
         let sha = sha1_hex(body);
-        let (no_writes, code) = shebang(body)?;
+        let (flags, code) = shebang(body)?;
         if let Some((f, _)) = self.cache.get(&sha) {
-            return Ok((Source { sha, no_writes }, f.clone()));
+            return Ok((Source { sha, flags }, f.clone()));
         }
         let f = self
             .lua
@@ -207,8 +222,8 @@ impl Vm {
                 };
                 ReplyError::new(format!("ERR Error compiling script (new function): {}", first_line(&msg)))
             })?;
-        self.cache.insert(sha.clone(), (f.clone(), no_writes));
-        Ok((Source { sha, no_writes }, f))
+        self.cache.insert(sha.clone(), (f.clone(), flags));
+        Ok((Source { sha, flags }, f))
     }
 }
 
@@ -246,11 +261,12 @@ pub fn sha1_hex(body: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Redis 7's `#!lua [flags=a,b]` first line: `no-writes` makes the script read-only; the
-/// line itself becomes a comment, so line numbers stay those of the body.
-fn shebang(body: &[u8]) -> Result<(bool, Vec<u8>), ReplyError> {
+/// Redis 7's `#!lua [flags=a,b]` first line: `no-writes` makes the script read-only,
+/// `allow-cross-slot-keys` lets it touch several slots; the line itself becomes a comment,
+/// so line numbers stay those of the body.
+fn shebang(body: &[u8]) -> Result<(Flags, Vec<u8>), ReplyError> {
     if !body.starts_with(b"#!") {
-        return Ok((false, body.to_vec()));
+        return Ok((Flags { no_writes: false, cross_slot: true }, body.to_vec()));
     }
     let end = body.iter().position(|&b| b == b'\n').unwrap_or(body.len());
     let line = String::from_utf8_lossy(&body[2..end]).into_owned();
@@ -259,22 +275,23 @@ fn shebang(body: &[u8]) -> Result<(bool, Vec<u8>), ReplyError> {
     if engine != "lua" {
         return Err(ReplyError::new(format!("ERR Could not find engine '{engine}'")));
     }
-    let mut no_writes = false;
+    let mut flags = Flags::default();
     for w in words {
         let Some(flags) = w.strip_prefix("flags=") else {
             return Err(ReplyError::new(format!("ERR Unknown lua shebang option: {w}")));
         };
         for flag in flags.split(',').filter(|f| !f.is_empty()) {
             match flag {
-                "no-writes" => no_writes = true,
-                "allow-oom" | "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
+                "no-writes" => flags.no_writes = true,
+                "allow-cross-slot-keys" => flags.cross_slot = true,
+                "allow-oom" | "allow-stale" | "no-cluster" => {}
                 other => return Err(ReplyError::new(format!("ERR Unexpected flag in script shebang: {other}"))),
             }
         }
     }
     let mut code = b"--".to_vec();
     code.extend_from_slice(&body[2..]);
-    Ok((no_writes, code))
+    Ok((flags, code))
 }
 
 #[cfg(test)]
@@ -288,6 +305,15 @@ mod tests {
     }
 
     #[test]
+    fn a_script_past_the_memory_limit_fails_and_the_vm_goes_on() {
+        let vm = Vm::new(Arc::new(Gate::default()));
+        vm.lua.set_memory_limit(vm.lua.used_memory() + (8 << 20)).unwrap();
+        let big = vm.lua.load("return string.rep('x', 64 * 1024 * 1024)").eval::<mlua::String>();
+        assert!(matches!(big, Err(mlua::Error::MemoryError(_))), "{big:?}");
+        assert_eq!(vm.lua.load("return 1 + 1").eval::<i64>().unwrap(), 2);
+    }
+
+    #[test]
     fn version_num_is_hex_packed() {
         assert_eq!(version_number("7.0.15"), 0x07000f);
     }
@@ -297,7 +323,12 @@ mod tests {
         let mut vm = Vm::new(Arc::new(Gate::default()));
         let e = vm.load(b"return 'abc").err().unwrap();
         assert_eq!(e.0, "ERR Error compiling script (new function): user_script:1: unfinished string near '<eof>'");
-        assert!(vm.load(b"#!lua flags=no-writes\nreturn 1").unwrap().0.no_writes);
+        assert_eq!(
+            vm.load(b"#!lua flags=no-writes\nreturn 1").unwrap().0.flags,
+            Flags { no_writes: true, cross_slot: false }
+        );
+        assert_eq!(vm.load(b"return 1").unwrap().0.flags, Flags { no_writes: false, cross_slot: true });
+        assert!(vm.load(b"#!lua flags=allow-cross-slot-keys\nreturn 1").unwrap().0.flags.cross_slot);
         assert!(vm.load(b"#!lua flags=bogus\nreturn 1").is_err());
     }
 }

@@ -68,6 +68,43 @@ fn masters_redirect_what_they_do_not_own() -> TestResult {
     Ok(())
 }
 
+/// Scripts follow Redis Cluster's rules: EVAL is routed by its declared keys; a key the
+/// script touches must be served here, and (with a shebang that does not allow otherwise)
+/// lie in the slot of the first key it touched; a script without a shebang may touch other
+/// local slots, as before Redis 7.0.
+#[test]
+fn scripts_touch_only_what_this_node_serves() -> TestResult {
+    let region = region()?;
+    let m2 = region.master(2);
+    let mut c = RawConn::connect(region.master(0))?;
+    let get = "return redis.call('GET', KEYS[1])";
+    assert_eq!(c.call(&["EVAL", get, "1", FOO.0])?, moved(FOO.1, m2), "routed by its declared keys");
+    assert_eq!(c.call(&["EVAL", get, "2", B.0, F.0])?, CROSSSLOT);
+    assert_eq!(c.call(&["SET", B.0, "x"])?, "+OK\r\n");
+    assert_eq!(c.call(&["EVAL", get, "1", B.0])?, "$1\r\nx\r\n");
+    let sha = c.call(&["SCRIPT", "LOAD", "return redis.call('SET', ARGV[1], 'y')"])?;
+    let sha = sha.trim_start_matches('$').split("\r\n").nth(1).unwrap_or_default().to_string();
+    assert_eq!(
+        c.call(&["EVALSHA", &sha, "0", FOO.0])?,
+        format!(
+            "-ERR Script attempted to access a non local key in a cluster node script: {sha}, on @user_script:1.\r\n"
+        )
+    );
+    assert_eq!(c.call(&["EVALSHA", &sha, "0", F.0])?, "+OK\r\n", "another local slot, without a shebang");
+    let strict = "#!lua\nredis.call('GET', ARGV[1])\nreturn redis.call('GET', ARGV[2])";
+    let reply = c.call(&["EVAL", strict, "0", B.0, F.0])?;
+    assert!(
+        reply.starts_with("-ERR Script attempted to access keys that do not hash to the same slot script: "),
+        "{reply}"
+    );
+    assert_eq!(c.call(&["EVAL", strict, "0", B.0, "{b}2"])?, "$-1\r\n");
+    let relaxed = "#!lua flags=allow-cross-slot-keys\nredis.call('GET', ARGV[1])\nreturn redis.call('GET', ARGV[2])";
+    assert_eq!(c.call(&["EVAL", relaxed, "0", B.0, F.0])?, "$1\r\ny\r\n");
+    assert_eq!(c.call(&["GET", F.0])?, "$1\r\ny\r\n", "nothing of another shard was written here");
+    assert_eq!(c.call(&["DBSIZE"])?, ":2\r\n");
+    Ok(())
+}
+
 #[test]
 fn replica_serves_reads_after_readonly() -> TestResult {
     let region = region()?;

@@ -34,7 +34,7 @@ impl ClusterConn {
 
 impl Session {
     /// Reloads the map if the server's has been replaced since this connection last looked.
-    fn refresh_topology(&mut self) -> &Topology {
+    pub(super) fn refresh_topology(&mut self) -> &Topology {
         let epoch = self.server.topology_version();
         if epoch != self.cluster.epoch {
             self.cluster.topology = self.server.topology();
@@ -128,7 +128,7 @@ impl Session {
 }
 
 /// The key arguments of a request.
-fn keys_of<'a>(spec: &CommandSpec, req: &'a [Bytes]) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+pub(super) fn keys_of<'a>(spec: &CommandSpec, req: &'a [Bytes]) -> impl Iterator<Item = &'a [u8]> + use<'a> {
     key_positions(spec, req).into_iter().flatten().filter_map(|i| req.get(i)).map(|k| &k[..])
 }
 

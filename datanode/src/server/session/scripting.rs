@@ -10,12 +10,15 @@ use bytes::Bytes;
 use mlua::{Lua, MultiValue, Value};
 
 use super::Session;
+use super::cluster::keys_of;
 use crate::cmd::format::parse_int;
 use crate::cmd::{self, Args, Call, Handler, ReplyError, SessionCmd as S, args::is};
+use crate::keyspace::slot_of;
 use crate::resp::Reply;
 use crate::resp::frame::Request;
 use crate::script::convert::{arg_bytes, error_table, lua_to_reply, reply_to_lua};
 use crate::script::{Gate, Kill};
+use crate::server::routing::{self, Request};
 use crate::shard::Shard;
 
 type Res = Result<Reply, ReplyError>;
@@ -24,6 +27,8 @@ const NOT_BUSY: &str = "NOTBUSY No scripts in execution right now.";
 const UNKILLABLE: &str = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
 const BUSY: &str = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
 const KILLED: &str = "ERR Script killed by user with SCRIPT KILL...";
+const NON_LOCAL: &str = "ERR Script attempted to access a non local key in a cluster node";
+const CROSS_SLOT: &str = "ERR Script attempted to access keys that do not hash to the same slot";
 /// How often a client waiting behind a script looks at the gate again.
 const POLL: Duration = Duration::from_millis(2);
 
@@ -43,15 +48,20 @@ impl Session {
         let server = self.server.clone();
         let scripts = &server.node.scripts;
         let mut vm = scripts.vm.lock();
-        let (sha, f, no_writes) = if matches!(c, S::EvalSha | S::EvalShaRo) {
-            let (f, no_writes) =
+        let (sha, f, flags) = if matches!(c, S::EvalSha | S::EvalShaRo) {
+            let (f, flags) =
                 vm.cached(&first).ok_or_else(|| ReplyError::new("NOSCRIPT No matching script. Please use EVAL."))?;
-            (String::from_utf8_lossy(&first).to_ascii_lowercase(), f, no_writes)
+            (String::from_utf8_lossy(&first).to_ascii_lowercase(), f, flags)
         } else {
             let (source, f) = vm.load(&first)?;
-            (source.sha, f, source.no_writes)
+            (source.sha, f, source.flags)
         };
-        let read_only = no_writes || matches!(c, S::EvalRo | S::EvalShaRo);
+        let mut rules = Rules {
+            read_only: flags.no_writes || matches!(c, S::EvalRo | S::EvalShaRo),
+            cross_slot: flags.cross_slot,
+            // The declared keys were routed with EVAL itself: they share this slot.
+            slot: keys.first().map(|k| slot_of(k)),
+        };
         let threshold = Duration::from_millis(server.config.read().usize("busy-reply-threshold") as u64);
         let gate = scripts.gate.clone();
         let vm = &*vm;
@@ -68,7 +78,7 @@ impl Session {
             vm.ctx.raw_set("resp", 2)?;
             lua.scope(|scope| {
                 let dispatch = scope.create_function_mut(|lua, args: MultiValue| {
-                    self.script_call(lua, args, shard, read_only, &gate)
+                    self.script_call(lua, args, shard, &mut rules, &gate)
                 })?;
                 vm.ctx.raw_set("dispatch", dispatch)?;
                 let out: MultiValue = vm.xpcall.call((f, vm.handler.clone()))?;
@@ -89,7 +99,8 @@ impl Session {
                             t.raw_get::<i64>("line").unwrap_or(0)
                         ),
                     ),
-                    other => (other.clone(), "@user_script:0".to_string()),
+                    // The handler did not run: Lua raises out-of-memory without calling it.
+                    other => (unhandled_error(lua, other)?, "@user_script:0".to_string()),
                 };
                 Ok((false, text, place, resp))
             })
@@ -118,7 +129,7 @@ impl Session {
         lua: &Lua,
         args: MultiValue,
         shard: &mut Shard,
-        read_only: bool,
+        rules: &mut Rules,
         gate: &Gate,
     ) -> mlua::Result<(Value, bool)> {
         let fail = |text: &str| Ok((error_table(lua, text)?, true));
@@ -147,7 +158,7 @@ impl Session {
             return fail("ERR This Redis command is not allowed from script");
         }
         if spec.is_write() {
-            if read_only {
+            if rules.read_only {
                 return fail("ERR Write commands are not allowed from read-only scripts.");
             }
             if let Some(refusal) = self.server.node.repl.write_refusal() {
@@ -155,12 +166,44 @@ impl Session {
             }
             gate.mark_write();
         }
+        if let Err(refusal) = self.script_route(spec, &words, rules) {
+            return fail(refusal);
+        }
         let reply = match spec.handler {
             Handler::Session(c) => self.simple_command(c, &mut Args::new(words), shard).unwrap_or_else(Reply::from),
             _ => cmd::run_data(Call { spec, args: words }, shard),
         };
         let failed = matches!(reply, Reply::Error(_));
         Ok((reply_to_lua(lua, reply, resp)?, failed))
+    }
+
+    /// Redis Cluster's rule for the keys a script's commands touch (EVAL's declared keys were
+    /// routed already): they must be served here, and, unless the script may cross slots,
+    /// lie in the slot of the first key it touched. A region of one shard serves everything.
+    fn script_route(
+        &mut self,
+        spec: &cmd::CommandSpec,
+        words: &[Bytes],
+        rules: &mut Rules,
+    ) -> Result<(), &'static str> {
+        let readonly = self.cluster.readonly;
+        let topology = self.refresh_topology();
+        if topology.serves_everything() {
+            return Ok(());
+        }
+        let request = Request { keys: keys_of(spec, words), write: spec.is_write(), readonly };
+        if routing::route(topology, request).is_err() {
+            return Err(NON_LOCAL);
+        }
+        let Some(slot) = keys_of(spec, words).next().map(slot_of) else { return Ok(()) };
+        match rules.slot {
+            _ if rules.cross_slot => Ok(()),
+            Some(first) if first != slot => Err(CROSS_SLOT),
+            _ => {
+                rules.slot = Some(slot);
+                Ok(())
+            }
+        }
     }
 
     /// SCRIPT LOAD | EXISTS | FLUSH [ASYNC|SYNC] | KILL | HELP.
@@ -245,6 +288,23 @@ impl Session {
             tokio::time::sleep(POLL).await;
         }
     }
+}
+
+/// An error that reached xpcall's caller without its handler, as `ERR <text>`.
+fn unhandled_error(lua: &Lua, v: &Value) -> mlua::Result<Value> {
+    let text = match v {
+        Value::String(s) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
+        Value::Error(e) => e.to_string(),
+        other => other.type_name().to_string(),
+    };
+    Ok(Value::String(lua.create_string(format!("ERR {}", text.lines().next().unwrap_or("")))?))
+}
+
+/// What a run may do, and the slot its keys are bound to so far.
+struct Rules {
+    read_only: bool,
+    cross_slot: bool,
+    slot: Option<u16>,
 }
 
 fn kill_reply(gate: &Gate) -> Res {
