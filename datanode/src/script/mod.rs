@@ -277,10 +277,10 @@ fn shebang(body: &[u8]) -> Result<(Flags, Vec<u8>), ReplyError> {
     }
     let mut flags = Flags::default();
     for w in words {
-        let Some(flags) = w.strip_prefix("flags=") else {
+        let Some(list) = w.strip_prefix("flags=") else {
             return Err(ReplyError::new(format!("ERR Unknown lua shebang option: {w}")));
         };
-        for flag in flags.split(',').filter(|f| !f.is_empty()) {
+        for flag in list.split(',').filter(|f| !f.is_empty()) {
             match flag {
                 "no-writes" => flags.no_writes = true,
                 "allow-cross-slot-keys" => flags.cross_slot = true,

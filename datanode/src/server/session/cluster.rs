@@ -19,7 +19,7 @@ use crate::shard::Shard;
 /// Per-connection cluster state.
 pub(super) struct ClusterConn {
     /// The client sent READONLY: a replica serves it reads of its own shard's slots.
-    readonly: bool,
+    pub(super) readonly: bool,
     /// The server's map as of `epoch`: read without taking the server's lock.
     topology: Arc<Topology>,
     epoch: u64,

@@ -18,7 +18,7 @@ use crate::resp::Reply;
 use crate::resp::frame::Request;
 use crate::script::convert::{arg_bytes, error_table, lua_to_reply, reply_to_lua};
 use crate::script::{Gate, Kill};
-use crate::server::routing::{self, Request};
+use crate::server::routing;
 use crate::shard::Shard;
 
 type Res = Result<Reply, ReplyError>;
@@ -191,7 +191,7 @@ impl Session {
         if topology.serves_everything() {
             return Ok(());
         }
-        let request = Request { keys: keys_of(spec, words), write: spec.is_write(), readonly };
+        let request = routing::Request { keys: keys_of(spec, words), write: spec.is_write(), readonly };
         if routing::route(topology, request).is_err() {
             return Err(NON_LOCAL);
         }
