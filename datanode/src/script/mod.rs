@@ -256,9 +256,17 @@ fn version_number(v: &str) -> i64 {
     (a << 16) | (b << 8) | c
 }
 
+/// The SHA1 of `body` in lowercase hex. Every EVAL computes it (it is the cache key), so it
+/// writes the digits straight into one string rather than formatting byte by byte.
 pub fn sha1_hex(body: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha1::digest(body);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for b in digest {
+        hex.push(char::from(DIGITS[usize::from(b >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    hex
 }
 
 /// Redis 7's `#!lua [flags=a,b]` first line: `no-writes` makes the script read-only,
