@@ -163,22 +163,27 @@ impl Shard {
         all
     }
 
-    /// A hash of what this replica knows: its entries, its context, and the range claims that
-    /// still say more than the context. A claim the context covers changes no answer, and
-    /// whether a region holds one depends only on how it once full-synced (from a peer of
-    /// another layout or not), so two converged regions must not differ by it.
+    /// A hash of what this replica knows: its entries, its context, and for each range claim
+    /// what it says beyond the context. Two regions that converged know the same, but hold
+    /// claims as their full syncs left them (from a peer of another layout or not, earlier or
+    /// later): only what a claim adds to the context changes an answer, so only that counts.
     pub fn digest(&self) -> [u8; 32] {
         let state = digest(&self.keyspace, &self.ctx);
-        let mut telling = self.claims.iter().filter(|(_, c)| !self.ctx.includes(c)).peekable();
-        if telling.peek().is_none() {
+        let beyond: Vec<(crate::keyspace::SlotRange, CausalContext)> = self
+            .claims
+            .iter()
+            .map(|(range, c)| (*range, c.minus(&self.ctx)))
+            .filter(|(_, rest)| !rest.is_empty())
+            .collect();
+        if beyond.is_empty() {
             return state;
         }
         let mut h = blake3::Hasher::new();
         h.update(&state);
-        for (range, ctx) in telling {
+        for (range, rest) in &beyond {
             h.update(&range.start.to_le_bytes());
             h.update(&range.end.to_le_bytes());
-            h.update(&digest(&Keyspace::new(), ctx));
+            h.update(&digest(&Keyspace::new(), rest));
         }
         *h.finalize().as_bytes()
     }

@@ -225,6 +225,33 @@ mod tests {
         assert_eq!(by_snapshot.digest(), by_stream.digest());
     }
 
+    /// What a claim says beyond the context is what counts: claims left by full syncs at
+    /// different times, which say the same beyond a common context, give one digest.
+    #[test]
+    fn claims_count_by_what_they_add_to_the_context() {
+        let dots = |range: std::ops::RangeInclusive<u64>| {
+            let mut c = crate::crdt::CausalContext::new();
+            c.insert_range(ActorId(9), *range.start(), *range.end());
+            c
+        };
+        let low = SlotRange { start: 0, end: 8191 };
+        let with_claim = |claim: std::ops::RangeInclusive<u64>| {
+            let mut s = shard(1);
+            s.take_context(&dots(1..=3), &[], None);
+            s.take_context(&dots(claim), &[low], None);
+            s
+        };
+        assert_eq!(with_claim(1..=5).digest(), with_claim(4..=5).digest());
+        assert_ne!(with_claim(1..=5).digest(), with_claim(1..=4).digest());
+        assert_eq!(with_claim(2..=3).digest(), shard_with_context(&dots(1..=3)).digest());
+    }
+
+    fn shard_with_context(ctx: &crate::crdt::CausalContext) -> Shard {
+        let mut s = shard(1);
+        s.take_context(ctx, &[], None);
+        s
+    }
+
     /// A snapshot of some slots touches only those slots.
     #[test]
     fn a_partial_snapshot_leaves_other_slots_alone() {
