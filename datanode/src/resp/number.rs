@@ -11,7 +11,8 @@ pub fn fmt_double(v: f64) -> String {
     fmt_g(v, 17)
 }
 
-fn fmt_g(v: f64, precision: usize) -> String {
+/// C's `%.<precision>g` for a finite number.
+pub(crate) fn fmt_g(v: f64, precision: usize) -> String {
     if v == 0.0 {
         return if v.is_sign_negative() { "-0".into() } else { "0".into() };
     }

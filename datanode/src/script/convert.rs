@@ -177,25 +177,7 @@ pub fn fmt_g17(f: f64) -> String {
     if f.is_infinite() {
         return if f < 0.0 { "-inf".into() } else { "inf".into() };
     }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
-    }
-    const P: i32 = 17;
-    let sci = format!("{:.*e}", (P - 1) as usize, f);
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if (-4..P).contains(&exp) {
-        let decimals = (P - 1 - exp).max(0) as usize;
-        strip_zeros(format!("{f:.decimals$}"))
-    } else {
-        let m = strip_zeros(mantissa.to_string());
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{m}e{sign}{:02}", exp.abs())
-    }
-}
-
-fn strip_zeros(s: String) -> String {
-    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+    crate::resp::number::fmt_g(f, 17)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 pub mod convert;
 pub mod gate;
+pub mod libs;
 
 use std::sync::Arc;
 
@@ -137,7 +138,7 @@ impl Vm {
         lua.set_named_registry_value("meridian.ctx", ctx.clone())?;
         let errtext = lua.create_function(|_, v: Value| {
             Ok(match v {
-                Value::Error(e) => script_error_text(&e),
+                Value::Error(e) => script_error_text(&e).or_else(|| libs::lib_error_text(&e)),
                 _ => None,
             })
         })?;
@@ -153,6 +154,8 @@ impl Vm {
             call,
             pcall,
             errtext,
+            libs::bit::table(&lua)?,
+            libs::cjson::table(&lua)?,
         ))?;
         let xpcall: Function = lua.globals().raw_get("xpcall")?;
         let handler = lua.create_function(|lua, err: Value| {
@@ -164,9 +167,10 @@ impl Vm {
                 Value::String(s) => format!("ERR {}", String::from_utf8_lossy(&s.as_bytes())),
                 Value::Nil => "ERR nil".to_string(),
                 Value::Boolean(b) => format!("ERR {b}"),
-                Value::Error(e) => match script_error_text(e) {
-                    Some(text) => text,
-                    None => format!("ERR {}", first_line(&e.to_string())),
+                Value::Error(e) => match (script_error_text(e), libs::lib_error_text(e)) {
+                    (Some(text), _) => text,
+                    (None, Some(text)) => format!("ERR {text}"),
+                    (None, None) => format!("ERR {}", first_line(&e.to_string())),
                 },
                 other => format!("ERR {}", other.type_name()),
             };

@@ -1,7 +1,7 @@
 -- Builds Redis's Lua environment once per VM. Runs with the full base library; takes the
 -- table scripts' globals live in (`real`), the per-run context that Rust fills (`ctx`:
--- `dispatch`, `resp`) and the Rust helpers; returns the read-only environment scripts see.
-local real, ctx, sha1, log, version, version_num, redis_call, redis_pcall, errtext = ...
+-- `dispatch`, `resp`), the Rust helpers and the `bit` and `cjson` libraries; returns the read-only environment scripts see.
+local real, ctx, sha1, log, version, version_num, redis_call, redis_pcall, errtext, bit, cjson = ...
 local error, type, select, tostring, setmetatable, rawpcall = error, type, select, tostring, setmetatable, pcall
 local sub, find, gsub = string.sub, string.find, string.gsub
 
@@ -105,6 +105,8 @@ real.string = readonly(string)
 real.math = readonly(math)
 real.table = readonly(table)
 real.redis = readonly(redis)
+real.bit = readonly(bit)
+real.cjson = readonly(cjson)
 
 local env = setmetatable({}, {
   __index = function(_, k)

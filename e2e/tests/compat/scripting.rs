@@ -255,3 +255,62 @@ fn read_only_scripts() -> TestResult {
         .step(&["GET", "k"], "(nil)")
         .run()
 }
+
+/// The `cjson` and `bit` libraries: encoding (arrays, objects, escapes, `%.14g` numbers),
+/// decoding in document order, their errors, and LuaBitOp's 32-bit results.
+#[test]
+fn cjson_and_bit_libraries() -> TestResult {
+    Script::new()
+        .step(&["EVAL", "return cjson.encode({1, 2.5, 'a/b', true, cjson.null})", "0"], "\"[1,2.5,\\\"a\\\\/b\\\",true,null]\"")
+        .step(&["EVAL", "return cjson.encode({a = {b = 0.1}, c = 'x'})", "0"], "\"{\\\"a\\\":{\\\"b\\\":0.1},\\\"c\\\":\\\"x\\\"}\"")
+        .step(&["EVAL", "return cjson.encode({})", "0"], "\"{}\"")
+        .step(&["EVAL", "return cjson.encode(1/3)", "0"], "\"0.33333333333333\"")
+        .step(&["EVAL", "return cjson.encode({[1] = 1, [3] = 3})", "0"], "\"[1,null,3]\"")
+        .step(&["EVAL", "return cjson.encode({[1.5] = 1})", "0"], "\"{\\\"1.5\\\":1}\"")
+        .step(&["EVAL", "return cjson.encode('\\n\\1\"')", "0"], "\"\\\"\\\\n\\\\u0001\\\\\\\"\\\"\"")
+        .step(
+            &["EVAL", "return cjson.encode({[20] = 1})", "0"],
+            "(error) ERR user_script:1: Cannot serialise table: excessively sparse array script: a6704c5d8d7000003460c0a04b987a3481c04f4a, on @user_script:1.",
+        )
+        .step(
+            &["EVAL", "return cjson.encode(function() end)", "0"],
+            "(error) ERR user_script:1: Cannot serialise function: type not supported script: c6600573aa08cdf0af5da6e0ef682db69a3acc00, on @user_script:1.",
+        )
+        .step(
+            &["EVAL", "return cjson.encode({[true] = 1})", "0"],
+            "(error) ERR user_script:1: Cannot serialise boolean: table key must be a number or string script: 9be9d56d744ab7aaccc1be53d581f76afb5ae4bd, on @user_script:1.",
+        )
+        .step(&["EVAL", "return cjson.decode('[1,2,{\"b\":3}]')[3].b", "0"], "(integer) 3")
+        .step(
+            &["EVAL", "return cjson.encode(cjson.decode('{\"z\":1,\"a\":[true,false,null],\"m\":\"\\\\u00e9\"}'))", "0"],
+            "\"{\\\"a\\\":[true,false,null],\\\"m\\\":\\\"\\xc3\\xa9\\\",\\\"z\\\":1}\"",
+        )
+        .step(&["EVAL", "return type(cjson.null)", "0"], "\"userdata\"")
+        .step(
+            &["EVAL", "return cjson.decode('')", "0"],
+            "(error) ERR user_script:1: Expected value but found T_END at character 1 script: 7ff8cf86abed928f4d61a01dcc9713f0117b180a, on @user_script:1.",
+        )
+        .step(
+            &["EVAL", "return cjson.decode('[1 2]')", "0"],
+            "(error) ERR user_script:1: Expected comma or array end but found T_NUMBER at character 4 script: cae89247ef27d42d411c61ae44ff3af6ab258d99, on @user_script:1.",
+        )
+        .step(
+            &["EVAL", "return cjson.decode('[1] x')", "0"],
+            "(error) ERR user_script:1: Expected the end but found invalid token at character 5 script: 90488ed3df43636c96be19291b12cbc738913942, on @user_script:1.",
+        )
+        .step(
+            &["EVAL", "return {bit.band(0x12345678, 0xff), bit.bor(1, 2, 4), bit.bxor(1, 3), bit.bnot(0), bit.lshift(1, 31), bit.rshift(-1, 28), bit.arshift(-256, 4), bit.rol(0x12345678, 12), bit.ror(0x12345678, 12), bit.bswap(0x12345678), bit.tobit(0xffffffff)}", "0"],
+            " 1) (integer) 120\n 2) (integer) 7\n 3) (integer) 2\n 4) (integer) -1\n 5) (integer) -2147483648\n 6) (integer) 15\n 7) (integer) -16\n 8) (integer) 1164411171\n 9) (integer) 1736516421\n10) (integer) 2018915346\n11) (integer) -1",
+        )
+        .step(&["EVAL", "return {bit.tohex(1), bit.tohex(-1, -4), bit.tohex(0x87654321, 2)}", "0"], "1) \"00000001\"\n2) \"FFFF\"\n3) \"21\"")
+        .step(&["EVAL", "local ok, e = pcall(cjson.encode, function() end) return e", "0"], "\"Cannot serialise function: type not supported\"")
+        .step(
+            &["EVAL", "local ok, e = pcall(function() return bit.band({}) end) return e", "0"],
+            "\"user_script:1: bad argument #1 to 'band' (number expected, got table)\"",
+        )
+        .step(
+            &["EVAL", "return cjson.decode('\"\\\\ud800\"')", "0"],
+            "(error) ERR user_script:1: Expected value but found invalid unicode escape code at character 2 script: 614364f6c9d9a8370605ddedbdbe5d726346f810, on @user_script:1.",
+        )
+        .run()
+}
