@@ -110,9 +110,10 @@ fn steps_for_radius(range_m: f64, lat: f64) -> u8 {
         step += 1;
     }
     step -= 2;
-    if lat > 66.0 || lat < -66.0 {
+    // The latitude is never NaN (checked or decoded), so this is Redis's `lat > 66 || lat < -66`.
+    if !(-66.0..=66.0).contains(&lat) {
         step -= 1;
-        if lat > 80.0 || lat < -80.0 {
+        if !(-80.0..=80.0).contains(&lat) {
             step -= 1;
         }
     }

@@ -78,13 +78,13 @@ mod tests {
             ),
             bulks(&["Catania", "edge1"])
         );
+        // ANY stops at the first member found in scan order, not the nearest.
         assert_eq!(
             run(
                 &mut s,
                 &["GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYBOX", "400", "400", "km", "COUNT", "1", "ANY"]
-            )
-            .is_error(),
-            false
+            ),
+            bulks(&["Palermo"])
         );
         assert_eq!(
             run(&mut s, &["GEOSEARCH", "Sicily", "FROMMEMBER", "Palermo", "BYRADIUS", "1", "m", "WITHDIST"]),
