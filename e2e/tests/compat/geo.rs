@@ -40,6 +40,12 @@ fn geoadd_geopos_geodist_geohash() -> TestResult {
         .step(&["ZADD", "corners", "-1", "minus", "1e20", "big", "inf", "pinf", "-inf", "ninf", "4503599627370496", "p52"], "(integer) 5")
         .step(&["GEOPOS", "corners", "minus", "big", "pinf", "ninf", "p52"], "1) 1) \"180\"\n   2) \"85.0511287799999991\"\n2) 1) \"-179.99999731779098511\"\n   2) \"-85.05112751263942528\"\n3) 1) \"-179.99999731779098511\"\n   2) \"-85.05112751263942528\"\n4) 1) \"180\"\n   2) \"-85.05112751263942528\"\n5) 1) \"-179.99999731779098511\"\n   2) \"85.0511287799999991\"")
         .step(&["GEOHASH", "corners", "minus", "big", "pinf", "ninf", "p52"], "1) \"bp05b5048p0\"\n2) \"00bh0hbj200\"\n3) \"00bh0hbj200\"\n4) \"00bh0hbj200\"\n5) \"bp05b5048p0\"")
+        // Distances are scaled by 10^4 and rounded half to even, not printed with %.4f.
+        .step(&["GEOADD", "rnd", "72.07961171865463257", "72.28453293549316072", "far"], "(integer) 1")
+        .step(
+            &["GEORADIUS", "rnd", "71.34339944344083", "-58.765645833957414", "49200000", "ft", "WITHDIST"],
+            "1) 1) \"far\"\n   2) \"47822626.5470\"",
+        )
         .step(&["ZREM", "Sicily", "Enna"], "(integer) 1")
         .step(&["GEOPOS", "Sicily", "Enna"], "1) (nil)")
         .run()

@@ -42,9 +42,18 @@ const fn spec(
     CommandSpec { name, arity, flags, keys, group: "geo", summary, handler: Handler::Data(run) }
 }
 
-/// A distance as GEODIST and WITHDIST print it: `%.4f`.
+/// A distance as GEODIST and WITHDIST print it with 4 decimals: Redis 7.0.15 scales by
+/// 10^4 and rounds the product to the nearest integer (ties to even, `llrint`), which can
+/// differ from `%.4f` in the last digit (47822626.54695 prints as 47822626.5470).
 fn fmt_distance(d: f64) -> String {
-    format!("{d:.4}")
+    if d == 0.0 {
+        return "0.0000".to_string();
+    }
+    // Distances are at most half the earth's circumference in feet: far inside i64.
+    let scaled = (d * 10000.0).round_ties_even() as i64;
+    let sign = if scaled < 0 { "-" } else { "" };
+    let abs = scaled.unsigned_abs();
+    format!("{sign}{}.{:04}", abs / 10000, abs % 10000)
 }
 
 /// A coordinate as GEOPOS and WITHCOORD print it: Redis's "human" long double, `%.17Lf`
@@ -81,5 +90,9 @@ mod tests {
         assert_eq!(fmt_coord(0.5), "0.5");
         assert_eq!(fmt_distance(166274.15156960033), "166274.1516");
         assert_eq!(fmt_distance(0.0), "0.0000");
+        assert_eq!(fmt_distance(14576336.57151036 / 0.3048), "47822626.5470");
+        assert_eq!(fmt_distance(0.00005), "0.0000");
+        assert_eq!(fmt_distance(0.00015), "0.0001");
+        assert_eq!(fmt_distance(56.44126), "56.4413");
     }
 }
