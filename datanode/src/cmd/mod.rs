@@ -6,6 +6,7 @@
 pub mod args;
 pub mod bitmap;
 pub mod format;
+pub mod geo;
 pub mod glob;
 pub mod hash;
 pub mod hyperloglog;
@@ -108,6 +109,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         hash::COMMANDS,
         set::COMMANDS,
         zset::COMMANDS,
+        geo::COMMANDS,
         list::COMMANDS,
         server::COMMANDS,
     ]

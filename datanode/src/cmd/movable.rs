@@ -24,6 +24,26 @@ fn movable(name: &str) -> Option<Movable> {
     }
 }
 
+/// GEORADIUS and GEORADIUSBYMEMBER: the source key, then the key of the last STORE or
+/// STOREDIST (looked for from argument 5 on, as Redis's `georadiusGetKeys` does).
+fn geo_store_keys(name: &str, args: &[Bytes]) -> Option<[Option<usize>; 2]> {
+    if name != "georadius" && name != "georadiusbymember" {
+        return None;
+    }
+    let mut stored = None;
+    let mut i = 5;
+    while i + 1 < args.len() {
+        let is_store =
+            args.get(i).is_some_and(|a| a.eq_ignore_ascii_case(b"store") || a.eq_ignore_ascii_case(b"storedist"));
+        if is_store {
+            stored = Some(i + 1);
+            i += 1;
+        }
+        i += 1;
+    }
+    Some([Some(1), stored])
+}
+
 /// Indexes of the key arguments of `args` (the command name at 0). `None` when the key
 /// count is not a number from 1 to the arguments left: the request then has no keys, which
 /// is what Redis's getkeys procedures answer, and the command itself reports the error.
@@ -34,6 +54,11 @@ pub fn key_positions(spec: &CommandSpec, args: &[Bytes]) -> Option<impl Iterator
         let n = parse_int(args.get(count_at)?)?;
         let n = usize::try_from(n).ok().filter(|n| (1..=argc.saturating_sub(first)).contains(n))?;
         return Some(fixed.into_iter().chain((first..first + n).step_by(1)));
+    }
+    if let Some(keys) = geo_store_keys(spec.name, args) {
+        let [src, dst] = keys;
+        let dst = dst.map_or(0..0, |d| d..d + 1);
+        return Some(src.into_iter().chain(dst.step_by(1)));
     }
     let (first, last, step) = spec.keys;
     if first <= 0 || step <= 0 {
@@ -83,6 +108,17 @@ mod tests {
         assert_eq!(keys("SINTERCARD 2 a b LIMIT 1"), some(&["a", "b"]));
         assert_eq!(keys("LMPOP 2 a b LEFT"), some(&["a", "b"]));
         assert_eq!(keys("BLMPOP 0 2 a b LEFT COUNT 2"), some(&["a", "b"]));
+    }
+
+    #[test]
+    fn georadius_store_keys() {
+        assert_eq!(keys("GEORADIUS src 1 2 3 km"), some(&["src"]));
+        assert_eq!(keys("GEORADIUS src 1 2 3 km STORE d"), some(&["src", "d"]));
+        assert_eq!(keys("GEORADIUS src 1 2 3 km STORE d STOREDIST e COUNT 1"), some(&["src", "e"]));
+        assert_eq!(keys("GEORADIUSBYMEMBER src m 3 km storedist d"), some(&["src", "d"]));
+        assert_eq!(keys("GEORADIUS src 1 2 3 km STORE"), some(&["src"]));
+        assert_eq!(keys("GEORADIUS_RO src 1 2 3 km"), some(&["src"]));
+        assert_eq!(keys("GEOSEARCHSTORE d src FROMMEMBER m BYRADIUS 1 km"), some(&["d", "src"]));
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub enum Reply {
     Set(Vec<Reply>),
     /// A RESP3 double; a bulk string in RESP2.
     Double(f64),
+    /// A RESP3 double whose digits are already printed, for replies Redis prints in another
+    /// form than `%.17g` (GEOPOS coordinates: 17 decimals); a bulk string in RESP2.
+    DoubleText(String),
     /// A RESP3 boolean; 1 or 0 in RESP2.
     Bool(bool),
     /// A RESP3 verbatim string (`txt`); a bulk string in RESP2.
@@ -123,6 +126,13 @@ impl Reply {
             }
             Reply::Double(d) => {
                 let text = fmt_double(*d);
+                if resp3 {
+                    line(out, b',', text.as_bytes());
+                } else {
+                    bulk(out, text.as_bytes());
+                }
+            }
+            Reply::DoubleText(text) => {
                 if resp3 {
                     line(out, b',', text.as_bytes());
                 } else {

@@ -70,6 +70,9 @@ pub fn reply_to_lua(lua: &Lua, reply: Reply, resp: u8) -> mlua::Result<Value> {
         Reply::Pairs(pairs) => array(lua, pairs.into_iter().flat_map(|(k, v)| [k, v]).collect(), resp)?,
         Reply::Double(d) if resp3 => single(lua, "double", Value::Number(d))?,
         Reply::Double(d) => Value::String(lua.create_string(crate::resp::number::fmt_double(d))?),
+        // Printed by the command (GEOPOS): the number for RESP3, the text as sent for RESP2.
+        Reply::DoubleText(s) if resp3 => single(lua, "double", Value::Number(s.parse().unwrap_or(f64::NAN)))?,
+        Reply::DoubleText(s) => Value::String(lua.create_string(s)?),
         Reply::Bool(b) if resp3 => Value::Boolean(b),
         Reply::Bool(b) => Value::Integer(i64::from(b)),
     })

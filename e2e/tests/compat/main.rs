@@ -8,6 +8,7 @@
 mod bitmaps;
 mod blocking;
 mod clients;
+mod geo;
 mod hashes;
 mod hyperloglog;
 mod keys;

@@ -11,6 +11,7 @@ mod compression;
 mod failover;
 mod faults;
 mod fencing;
+mod geo;
 mod layouts;
 mod scripting;
 mod seed;

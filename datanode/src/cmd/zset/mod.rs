@@ -32,6 +32,7 @@ use crate::resp::Reply;
 use crate::shard::Shard;
 
 pub use ranges::Scored;
+pub use score::parse_score;
 
 pub const COMMANDS: &[CommandSpec] = &[
     zadd::ZADD,
