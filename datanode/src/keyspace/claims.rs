@@ -40,11 +40,6 @@ impl RangeClaims {
         }
     }
 
-    /// Forgets the claims `ctx` covers: they say nothing the shard's context does not.
-    pub fn drop_covered(&mut self, ctx: &CausalContext) {
-        self.claims.retain(|(_, c)| !ctx.includes(c));
-    }
-
     /// Every claim of `other`, for the part of its range within `ranges` (all of it when
     /// `ranges` is None).
     pub fn merge(&mut self, other: &RangeClaims, ranges: Option<&[SlotRange]>) {
@@ -131,15 +126,6 @@ mod tests {
         assert!(SeenAt { ctx: &main, claims: &c, slot: 150 }.seen(&d(9)));
         assert!(!SeenAt { ctx: &main, claims: &c, slot: 150 }.seen(&d(1)));
         assert_eq!(c.union(), ctx(&[1, 2, 3]));
-    }
-
-    #[test]
-    fn claims_the_context_covers_are_dropped() {
-        let mut c = RangeClaims::default();
-        c.add(LOW, &ctx(&[1, 2]));
-        c.add(HIGH, &ctx(&[3]));
-        c.drop_covered(&ctx(&[1, 2]));
-        assert_eq!(c.iter().map(|(r, _)| *r).collect::<Vec<_>>(), vec![HIGH]);
     }
 
     #[test]

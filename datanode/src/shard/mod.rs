@@ -488,7 +488,6 @@ impl Shard {
         if let Some(c) = claims {
             self.claims.merge(c, (!scope.is_empty()).then_some(scope));
         }
-        self.claims.drop_covered(&self.ctx);
     }
 
     fn touched(&mut self, key: &Bytes) {
