@@ -122,9 +122,10 @@ impl Keyspace {
         r
     }
 
-    /// Keys whose deadline is at or before `now`, earliest first, at most `limit`.
+    /// Keys whose deadline is before `now` (Redis expires a key once the clock is past its
+    /// deadline), earliest first, at most `limit`.
     pub fn due(&self, now: u64, limit: usize) -> Vec<Bytes> {
-        self.expires.iter().take_while(|(d, _)| *d <= now).take(limit).map(|(_, k)| k.clone()).collect()
+        self.expires.iter().take_while(|(d, _)| *d < now).take(limit).map(|(_, k)| k.clone()).collect()
     }
 
     pub fn expires_len(&self) -> usize {

@@ -194,9 +194,11 @@ impl Shard {
         Tag { dot: Dot::new(self.id.actor, self.counter), hlc: self.hlc.tick(self.now_ms), region: self.id.region }
     }
 
+    /// Whether the entry's deadline has passed, as Redis's `keyIsExpired` decides it: only
+    /// once the clock is past the deadline (a key set with PX 300 still answers at 300 ms).
     fn expired(&self, entry: &Entry) -> Option<bool> {
         let (deadline, owner) = entry.ttl.deadline()?;
-        (deadline <= self.now_ms).then_some(owner == self.id.region)
+        (deadline < self.now_ms).then_some(owner == self.id.region)
     }
 
     /// The entry under `key` as a command sees it. A key past its deadline is missing; the

@@ -32,7 +32,7 @@ fn run(args: &mut Args, shard: &mut Shard) -> CmdResult {
         for (key, entry) in shard.keyspace().group(group) {
             let Some(content) = entry.visible() else { continue };
             seen += 1;
-            if entry.ttl.deadline().is_some_and(|(d, _)| d <= now) {
+            if entry.ttl.deadline().is_some_and(|(d, _)| d < now) {
                 continue;
             }
             if !filter.accepts(key) {

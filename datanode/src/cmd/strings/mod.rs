@@ -373,7 +373,10 @@ mod conflict_tests {
         let (mut a, mut b) = pair();
         run(&mut a, &["SET", "k", "v", "PX", "100"]);
         exchange(&mut a, &mut b);
+        // Expired once the clock is past the deadline (1_000_100), as in Redis.
         a.shard.set_now(1_000_100);
+        assert_eq!(a.shard.expire_due(10), 0);
+        a.shard.set_now(1_000_101);
         assert_eq!(a.shard.expire_due(10), 1);
         // Region 2's clock has not reached the deadline: its APPEND is concurrent with it.
         b.shard.set_now(1_000_050);
