@@ -133,9 +133,13 @@ fn the_rebuild_annotation_replaces_every_member_and_the_shard_stays_writable() -
     let mut writer = Writer::started(&plane, &ns)?;
     kube(plane.kubectl_ok(&["annotate", "aadb", "cache", "-n", &ns, "meridian.io/rebuild-shard=0"]))?;
     kube(eventually("the request taken off", OPERATOR_TIMEOUT, || annotation(&plane, &ns)))?;
-    let db = get_json(&plane, &["get", "aadb", "cache", "-n", &ns]).map_err(to_err)?;
-    let token = db["status"]["shards"][0]["rebuild"].as_str().unwrap_or_default().to_string();
-    assert!(token.ends_with('Z'), "the status records the request's time: {}", db["status"]);
+    // The operator claims the request (takes the annotation off) before the pass that
+    // renders it writes the status: the token shows there a moment later.
+    let token = kube(eventually("the status records the request's time", OPERATOR_TIMEOUT, || {
+        let db = get_json(&plane, &["get", "aadb", "cache", "-n", &ns])?;
+        let token = db["status"]["shards"][0]["rebuild"].as_str().unwrap_or_default().to_string();
+        if token.ends_with('Z') { Ok(token) } else { Err(format!("{}", db["status"])) }
+    }))?;
     let sts = get_json(&plane, &["get", "statefulset", "cache-shard-0", "-n", &ns]).map_err(to_err)?;
     assert_eq!(sts["spec"]["template"]["metadata"]["annotations"]["meridian.io/rebuild"], token.as_str());
 
