@@ -105,12 +105,7 @@ pub fn split_entries(ranges: &[SlotRange], entries: Vec<(Bytes, Entry)>) -> Vec<
     out
 }
 
-/// The intersection of two slot ranges.
-pub fn intersect(a: SlotRange, b: SlotRange) -> Option<SlotRange> {
-    let start = a.start.max(b.start);
-    let end = a.end.min(b.end);
-    (start <= end).then_some(SlotRange { start, end })
-}
+pub use meridian_datanode::keyspace::slot::intersect;
 
 #[cfg(test)]
 mod tests {

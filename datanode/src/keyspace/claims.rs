@@ -12,7 +12,7 @@ use crate::crdt::context::CausalContext;
 use crate::crdt::dot::Dot;
 use crate::crdt::seen::Seen;
 
-use super::slot::SlotRange;
+use super::slot::{SlotRange, intersect};
 
 /// Contexts that hold for a slot range each. Ranges are those of snapshots between two
 /// layouts, so there are few; one range may overlap another.
@@ -79,11 +79,6 @@ impl RangeClaims {
     pub fn iter(&self) -> impl Iterator<Item = &(SlotRange, CausalContext)> {
         self.claims.iter()
     }
-}
-
-fn intersect(a: SlotRange, b: SlotRange) -> Option<SlotRange> {
-    let (start, end) = (a.start.max(b.start), a.end.min(b.end));
-    (start <= end).then_some(SlotRange { start, end })
 }
 
 /// What one key of a shard has seen: the shard's context, and the claims for its slot.

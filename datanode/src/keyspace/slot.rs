@@ -47,6 +47,12 @@ pub struct SlotRange {
     pub end: u16,
 }
 
+/// The intersection of two slot ranges, if they meet.
+pub fn intersect(a: SlotRange, b: SlotRange) -> Option<SlotRange> {
+    let (start, end) = (a.start.max(b.start), a.end.min(b.end));
+    (start <= end).then_some(SlotRange { start, end })
+}
+
 impl SlotRange {
     pub const ALL: SlotRange = SlotRange { start: 0, end: (SLOTS - 1) as u16 };
 
