@@ -67,6 +67,25 @@ impl RangeClaims {
         self.claims.iter().any(|(r, ctx)| r.contains(slot) && ctx.contains(dot))
     }
 
+    /// Whether a shard that has seen `ctx` for all its keys and `claims` for some has seen
+    /// everything these claims hold, each for its range (a claim of `claims` counts where its
+    /// range covers the whole of ours; a partial overlap is not counted, so a `false` may
+    /// be too cautious, never too bold).
+    pub fn covered_by(&self, ctx: &CausalContext, claims: &RangeClaims) -> bool {
+        self.claims.iter().all(|(range, mine)| {
+            if ctx.includes(mine) {
+                return true;
+            }
+            let mut seen = ctx.clone();
+            for (r, theirs) in &claims.claims {
+                if r.start <= range.start && range.end <= r.end {
+                    seen.merge(theirs);
+                }
+            }
+            seen.includes(mine)
+        })
+    }
+
     /// Everything claimed anywhere (what the shard has seen for some of its keys).
     pub fn union(&self) -> CausalContext {
         let mut all = CausalContext::new();
@@ -130,5 +149,22 @@ mod tests {
         let cut = c.within(&[HIGH]);
         assert_eq!(cut.iter().map(|(r, _)| *r).collect::<Vec<_>>(), vec![SlotRange { start: 100, end: 150 }]);
         assert!(c.within(&[SlotRange { start: 160, end: 199 }]).is_empty());
+    }
+
+    /// What an old master checks before following its successor: each of its claims must be
+    /// seen there, by the context or by a claim whose range covers the claim's.
+    #[test]
+    fn claims_are_covered_by_a_context_or_a_wider_claim() {
+        let mut mine = RangeClaims::default();
+        mine.add(LOW, &ctx(&[1, 2]));
+        assert!(RangeClaims::default().covered_by(&CausalContext::new(), &RangeClaims::default()));
+        assert!(mine.covered_by(&ctx(&[1, 2, 3]), &RangeClaims::default()), "the context saw it all");
+        assert!(!mine.covered_by(&ctx(&[1]), &RangeClaims::default()), "2 was seen nowhere");
+        let mut wider = RangeClaims::default();
+        wider.add(SlotRange { start: 0, end: 199 }, &ctx(&[2]));
+        assert!(mine.covered_by(&ctx(&[1]), &wider), "1 by the context, 2 by a claim over LOW");
+        let mut elsewhere = RangeClaims::default();
+        elsewhere.add(HIGH, &ctx(&[2]));
+        assert!(!mine.covered_by(&ctx(&[1]), &elsewhere), "a claim for other slots proves nothing here");
     }
 }

@@ -21,7 +21,7 @@ use crate::crdt::CausalContext;
 use crate::keyspace::slot::SlotRange;
 use crate::node::Node;
 use crate::node::clock::now_ms;
-use crate::node::codec::{crc, decode_context, decode_delta, verify};
+use crate::node::codec::{crc, decode_claims, decode_context, decode_delta, verify};
 
 pub async fn run(node: Arc<Node>, master: String) {
     let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
@@ -154,8 +154,9 @@ pub enum HandOver {
 pub fn hand_over(node: &Node, master: &NodeStatus) -> Result<Option<HandOver>, Error> {
     let applied: CausalContext = decode_context(&master.applied)?;
     let seen: CausalContext = decode_context(&master.context)?;
+    let claims = decode_claims(&master.claims)?;
     let region = node.repl.settings.region;
-    Ok(match protocol::hand_over(&node.repl, &node.shard.lock(), &applied, &seen) {
+    Ok(match protocol::hand_over(&node.repl, &node.shard.lock(), &applied, &seen, &claims) {
         None => None,
         Some(protocol::HandOver::Deltas(deltas)) => {
             let deltas = deltas

@@ -459,8 +459,15 @@ impl Shard {
                 }
             });
         }
-        for dot in delta.dots.iter() {
-            self.ctx.insert(*dot);
+        // A replica joining the record of a whole snapshot its master joined takes the
+        // snapshot's context as the master did, and no more: the record's dots also name
+        // atoms that only a range claim saw, which the master's context does not hold (the
+        // 100,000-seed simulation found a replica ahead of its master by such a dot).
+        let whole_record = delta.ctx.is_some() && delta.merge_ctx && delta.scope.is_empty();
+        if !whole_record {
+            for dot in delta.dots.iter() {
+                self.ctx.insert(*dot);
+            }
         }
         if let Some(extra) = delta.ctx.as_ref().filter(|_| delta.merge_ctx) {
             self.take_context(extra, &delta.scope, delta.claims.as_deref());
