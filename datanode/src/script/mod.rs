@@ -156,6 +156,8 @@ impl Vm {
             errtext,
             libs::bit::table(&lua)?,
             libs::cjson::table(&lua)?,
+            libs::cmsgpack::table(&lua)?,
+            libs::structs::table(&lua)?,
         ))?;
         let xpcall: Function = lua.globals().raw_get("xpcall")?;
         let handler = lua.create_function(|lua, err: Value| {

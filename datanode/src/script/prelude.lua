@@ -1,7 +1,7 @@
 -- Builds Redis's Lua environment once per VM. Runs with the full base library; takes the
 -- table scripts' globals live in (`real`), the per-run context that Rust fills (`ctx`:
--- `dispatch`, `resp`), the Rust helpers and the `bit` and `cjson` libraries; returns the read-only environment scripts see.
-local real, ctx, sha1, log, version, version_num, redis_call, redis_pcall, errtext, bit, cjson = ...
+-- `dispatch`, `resp`), the Rust helpers and the `bit`, `cjson`, `cmsgpack` and `struct` libraries; returns the read-only environment scripts see.
+local real, ctx, sha1, log, version, version_num, redis_call, redis_pcall, errtext, bit, cjson, cmsgpack, struct = ...
 local error, type, select, tostring, setmetatable, rawpcall = error, type, select, tostring, setmetatable, pcall
 local sub, find, gsub = string.sub, string.find, string.gsub
 
@@ -107,6 +107,8 @@ real.table = readonly(table)
 real.redis = readonly(redis)
 real.bit = readonly(bit)
 real.cjson = readonly(cjson)
+real.cmsgpack = readonly(cmsgpack)
+real.struct = readonly(struct)
 
 local env = setmetatable({}, {
   __index = function(_, k)

@@ -47,13 +47,13 @@ pub fn number_arg(args: &MultiValue, i: usize, name: &str) -> mlua::Result<f64> 
             Some(n) => return Ok(n),
             None => "string",
         },
-        Some(other) => other.type_name(),
+        Some(other) => super::args::type_name(Some(other)),
     };
     Err(fail(format!("bad argument #{} to '{name}' (number expected, got {got})", i + 1)))
 }
 
 /// A string as Lua 5.1 reads a number: decimal or hex, surrounded by spaces.
-fn lua_number(s: &str) -> Option<f64> {
+pub(crate) fn lua_number(s: &str) -> Option<f64> {
     let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
     let (neg, body) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
