@@ -69,8 +69,10 @@ pub struct Vm {
     pub xpcall: Function,
     /// Turns whatever a script raised into `{err = text, line = n}`.
     pub handler: Function,
-    /// Scripts by lowercase SHA1: their compiled functions and shebang flags.
-    cache: HashMap<String, (Function, Flags)>,
+    /// Scripts by lowercase SHA1: their compiled functions (in the Lua registry: a held
+    /// `Function` takes one of mlua's 8000 reference slots for good, and that many distinct
+    /// scripts would make mlua panic) and shebang flags.
+    cache: HashMap<String, (mlua::RegistryKey, Flags)>,
     gate: Arc<Gate>,
 }
 
@@ -201,7 +203,8 @@ impl Vm {
 
     pub fn cached(&self, sha: &[u8]) -> Option<(Function, Flags)> {
         let sha = std::str::from_utf8(sha).ok()?.to_ascii_lowercase();
-        self.cache.get(&sha).cloned()
+        let (key, flags) = self.cache.get(&sha)?;
+        Some((self.lua.registry_value(key).ok()?, *flags))
     }
 
     pub fn exists(&self, sha: &[u8]) -> bool {
@@ -212,8 +215,8 @@ impl Vm {
     pub fn load(&mut self, body: &[u8]) -> Result<(Source, Function), ReplyError> {
         let sha = sha1_hex(body);
         let (flags, code) = shebang(body)?;
-        if let Some((f, _)) = self.cache.get(&sha) {
-            return Ok((Source { sha, flags }, f.clone()));
+        if let Some(f) = self.cache.get(&sha).and_then(|(key, _)| self.lua.registry_value::<Function>(key).ok()) {
+            return Ok((Source { sha, flags }, f));
         }
         let f = self
             .lua
@@ -228,7 +231,11 @@ impl Vm {
                 };
                 ReplyError::new(format!("ERR Error compiling script (new function): {}", first_line(&msg)))
             })?;
-        self.cache.insert(sha.clone(), (f.clone(), flags));
+        let key = self
+            .lua
+            .create_registry_value(f.clone())
+            .map_err(|e| ReplyError::new(format!("ERR Error compiling script (new function): {e}")))?;
+        self.cache.insert(sha.clone(), (key, flags));
         Ok((Source { sha, flags }, f))
     }
 }
@@ -316,6 +323,19 @@ mod tests {
     fn sha1_is_redis_sha1hex() {
         assert_eq!(sha1_hex(b""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
         assert_eq!(sha1_hex(b"return 1"), "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
+    }
+
+    /// A client may load as many distinct scripts as it likes: each cached one must not hold
+    /// one of mlua's 8000 reference slots (past them mlua panics).
+    #[test]
+    fn ten_thousand_cached_scripts_fit() {
+        let mut vm = Vm::new(Arc::new(Gate::default()));
+        for n in 0..10_000 {
+            assert!(vm.load(format!("return {n}").as_bytes()).is_ok());
+        }
+        let (source, _) = vm.load(b"return 1").unwrap();
+        let (f, _) = vm.cached(source.sha.as_bytes()).unwrap();
+        assert_eq!(f.call::<i64>(()).unwrap(), 1);
     }
 
     #[test]
