@@ -571,15 +571,14 @@ fn hex_float(s: &[u8], mut j: usize, sign: impl Fn(f64) -> f64) -> (f64, usize) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::script::libs::testing::lua_with;
 
     fn run(lua: &Lua, code: &str) -> Result<String, String> {
         lua.load(code).eval::<String>().map_err(|e| e.to_string())
     }
 
     fn lua() -> Lua {
-        let lua = Lua::new();
-        lua.globals().raw_set("cjson", table(&lua).unwrap()).unwrap();
-        lua
+        lua_with("cjson", table)
     }
 
     #[test]

@@ -453,16 +453,10 @@ pub fn table(lua: &Lua) -> mlua::Result<Table> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::script::libs::testing::{hex, lua_with};
 
     fn lua() -> Lua {
-        let lua = Lua::new();
-        lua.globals().raw_set("cmsgpack", table(&lua).unwrap()).unwrap();
-        lua
-    }
-
-    fn hex(lua: &Lua, code: &str) -> String {
-        let s: mlua::String = lua.load(code).eval().unwrap();
-        s.as_bytes().iter().map(|b| format!("{b:02x}")).collect()
+        lua_with("cmsgpack", table)
     }
 
     #[test]

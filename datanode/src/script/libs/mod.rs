@@ -8,6 +8,8 @@ pub mod cjson;
 pub mod cjson_config;
 pub mod cmsgpack;
 pub mod structs;
+#[cfg(test)]
+mod testing;
 
 use mlua::Lua;
 
