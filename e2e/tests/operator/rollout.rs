@@ -284,12 +284,18 @@ fn roll_while_writing(plane: &KubeControlPlane, ns: &str, kubelet: &mut Kubelet,
     let mut c = redis(&ip)?;
     let total: i64 = redis::cmd("GET").arg("writes").query(&mut c).map_err(|e| to_err(e.to_string()))?;
     assert_eq!(total, writer.acked as i64);
-    let replica = kubelet
-        .running
-        .keys()
-        .filter_map(|name| pod_ip(plane, ns, name))
-        .find(|i| *i != ip)
-        .ok_or_else(|| to_err("no replica pod".into()))?;
+    // A rebuild replaces the members one after the other, with no new revision: the shard
+    // can look settled between the two, so the replica may still be on its way (the kubelet
+    // keeps playing meanwhile).
+    let replica = kube(eventually("a running replica pod", OPERATOR_TIMEOUT, || {
+        kubelet.sync(plane, ns).map_err(|e| e.to_string())?;
+        kubelet
+            .running
+            .keys()
+            .filter_map(|name| pod_ip(plane, ns, name))
+            .find(|i| *i != ip)
+            .ok_or_else(|| format!("running: {:?}, master at {ip}", kubelet.running.keys().collect::<Vec<_>>()))
+    }))?;
     kube(eventually("the replica has every write", OPERATOR_TIMEOUT, || {
         let mut c = redis(&replica).map_err(|e| e.to_string())?;
         let _: () = redis::cmd("READONLY").query(&mut c).map_err(|e| e.to_string())?;
