@@ -40,13 +40,7 @@ impl LocalSeen {
 
     /// What it has seen for the keys of `overlap`.
     fn seen_for(&self, overlap: SlotRange) -> CausalContext {
-        let mut seen = self.ctx.clone();
-        for (range, ctx) in self.claims.iter() {
-            if range.start <= overlap.start && overlap.end <= range.end {
-                seen.merge(ctx);
-            }
-        }
-        seen
+        self.claims.seen_for(&self.ctx, overlap)
     }
 }
 

@@ -72,18 +72,19 @@ impl RangeClaims {
     /// range covers the whole of ours; a partial overlap is not counted, so a `false` may
     /// be too cautious, never too bold).
     pub fn covered_by(&self, ctx: &CausalContext, claims: &RangeClaims) -> bool {
-        self.claims.iter().all(|(range, mine)| {
-            if ctx.includes(mine) {
-                return true;
+        self.claims.iter().all(|(range, mine)| ctx.includes(mine) || claims.seen_for(ctx, *range).includes(mine))
+    }
+
+    /// What a shard that has seen `ctx` for all its keys and these claims for some has seen
+    /// for every key of `range`: the context, and each claim whose range covers all of it.
+    pub fn seen_for(&self, ctx: &CausalContext, range: SlotRange) -> CausalContext {
+        let mut seen = ctx.clone();
+        for (r, claimed) in &self.claims {
+            if r.start <= range.start && range.end <= r.end {
+                seen.merge(claimed);
             }
-            let mut seen = ctx.clone();
-            for (r, theirs) in &claims.claims {
-                if r.start <= range.start && range.end <= r.end {
-                    seen.merge(theirs);
-                }
-            }
-            seen.includes(mine)
-        })
+        }
+        seen
     }
 
     /// Everything claimed anywhere (what the shard has seen for some of its keys).
