@@ -57,7 +57,7 @@ pub async fn status(addr: &str, database_id: &str, digest: bool) -> Result<NodeR
     bounded(addr, async {
         let mut c = client(addr).await?;
         let reply = c
-            .status(StatusRequest { hello: Some(Hello::new(database_id, 0)), digest })
+            .status(StatusRequest { hello: Some(Hello::new(database_id, 0)), digest, ..Default::default() })
             .await
             .map_err(|e| NodeError::Failed { addr: addr.to_string(), message: e.message().to_string() })?;
         Ok(report(reply.into_inner()))

@@ -11,7 +11,7 @@ use meridian_datanode::repl::handlers::parse_ranges;
 use meridian_datanode::repl::stream::wire_ranges;
 use meridian_proto::sync_event::Event;
 use meridian_proto::{
-    Frames, Hello, NodeStatus, PeerEvent, PeerStatusReply, RangeContext, SubscribeRequest, SyncEvent,
+    Frames, Hello, NodeStatus, PeerEvent, PeerStatusReply, RangeContext, ShardDigests, SubscribeRequest, SyncEvent,
 };
 use prost::Message;
 use tonic::Status;
@@ -76,13 +76,15 @@ pub fn tag(region: u8, forward: &Forward, mut event: SyncEvent) -> Result<PeerEv
 /// This region's Status for a peer: each local shard's range, context, claims and digest.
 pub fn status_reply(region: u8, local: &[(SlotRange, NodeStatus)]) -> PeerStatusReply {
     let (mut digests, mut ranges, mut contexts, mut claims) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut range_digests = Vec::new();
     for (range, status) in local {
         digests.push(status.digest.clone());
         contexts.push(status.context.clone());
         claims.push(status.claims.clone());
+        range_digests.push(ShardDigests { digests: status.range_digests.clone() });
         ranges.extend(wire_ranges(&[*range]));
     }
-    PeerStatusReply { region: u32::from(region), digests, ranges, contexts, claims }
+    PeerStatusReply { region: u32::from(region), digests, ranges, contexts, claims, range_digests }
 }
 
 #[cfg(test)]

@@ -207,23 +207,49 @@ impl PeerLink {
 
     /// An anti-entropy check's answers: the peer's Status and the local masters' contexts.
     /// A gap that outlived a check ends the subscription, asking those ranges in full.
-    pub fn check_gaps(&mut self, peer: &PeerStatusReply, local: &[LocalSeen]) -> Result<()> {
-        let ranges = parse_ranges(&peer.ranges).map_err(|e| Error::Ranges(e.message().to_string()))?;
-        // A peer of an older version sends no claims: its shards then claim nothing.
-        let no_claims = bytes::Bytes::new();
-        let theirs = ranges
-            .into_iter()
-            .zip(&peer.contexts)
-            .enumerate()
-            .filter_map(|(i, (r, c))| LocalSeen::decode(r, c, peer.claims.get(i).unwrap_or(&no_claims)))
-            .collect();
+    /// Otherwise: the slot ranges both sides have seen alike, whose digests to ask both for
+    /// next (`check_digests`); none, nothing more to do.
+    pub fn check_gaps(&mut self, peer: &PeerStatusReply, local: &[LocalSeen]) -> Result<Vec<SlotRange>> {
+        let theirs = peer_seen(peer)?;
+        let alike = self.gaps.alike(&theirs, local);
         let found = self.gaps.check(theirs, local);
+        self.gap(found)?;
+        Ok(alike)
+    }
+
+    /// The second round of a check: both sides' Status with the digests `check_gaps` asked.
+    /// Entries that differ although both sides have seen the same, at two checks running,
+    /// end the subscription as a gap does.
+    pub fn check_digests(&mut self, peer: &PeerStatusReply, local: &[LocalSeen]) -> Result<()> {
+        let found = self.gaps.compare(&peer_seen(peer)?, local);
+        self.gap(found)
+    }
+
+    fn gap(&mut self, found: Vec<SlotRange>) -> Result<()> {
         if found.is_empty() {
             return Ok(());
         }
         self.full_next.clone_from(&found);
         Err(Error::Gap(found))
     }
+}
+
+/// What the peer's shards have seen, by its Status (a shard whose context or claims do not
+/// decode is left out).
+fn peer_seen(peer: &PeerStatusReply) -> Result<Vec<LocalSeen>> {
+    let ranges = parse_ranges(&peer.ranges).map_err(|e| Error::Ranges(e.message().to_string()))?;
+    // A peer of an older version sends no claims and no digests: its shards then claim
+    // nothing, and nothing of theirs is compared by digest.
+    let no_claims = bytes::Bytes::new();
+    Ok(ranges
+        .into_iter()
+        .zip(&peer.contexts)
+        .enumerate()
+        .filter_map(|(i, (r, c))| {
+            let seen = LocalSeen::decode(r, c, peer.claims.get(i).unwrap_or(&no_claims))?;
+            Some(seen.with_digests(peer.range_digests.get(i).map_or(&[], |d| &d.digests)))
+        })
+        .collect())
 }
 
 #[cfg(test)]

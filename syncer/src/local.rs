@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use meridian_datanode::keyspace::slot::SlotRange;
+use meridian_datanode::repl::stream::wire_ranges;
 use meridian_proto::replication_client::ReplicationClient;
 use meridian_proto::{Hello, Role, StatusRequest};
 use parking_lot::Mutex;
@@ -59,10 +60,10 @@ impl Local {
         Hello::new(&self.database_id, self.region)
     }
 
-    /// A `Status` call to a local node; the keyspace digest only when `digest` (it walks every
-    /// key under the node's lock).
-    pub fn status_request(&self, digest: bool) -> StatusRequest {
-        StatusRequest { hello: Some(self.hello()), digest }
+    /// A `Status` call to a local node; the keyspace digest only when `digest`, and the
+    /// digests of `digest_ranges` (each walks keys under the node's lock).
+    pub fn status_request(&self, digest: bool, digest_ranges: &[SlotRange]) -> StatusRequest {
+        StatusRequest { hello: Some(self.hello()), digest, digest_ranges: wire_ranges(digest_ranges) }
     }
 
     pub fn generation(&self) -> tokio::sync::watch::Receiver<u64> {
@@ -132,7 +133,7 @@ impl Local {
         let mut errors = Vec::new();
         for addr in &nodes {
             let mut client = self.client(addr)?;
-            match client.status(self.status_request(false)).await {
+            match client.status(self.status_request(false, &[])).await {
                 Ok(s) => {
                     let s = s.into_inner();
                     if s.role == Role::Master as i32 {

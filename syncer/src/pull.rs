@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use meridian_datanode::keyspace::slot::SlotRange;
 use meridian_datanode::node::clock::{now_ms, now_us};
 use meridian_datanode::repl::backoff::Backoff;
+use meridian_datanode::repl::stream::wire_ranges;
 use meridian_proto::peer_client::PeerClient;
 use meridian_proto::sync_event::Event;
 use meridian_proto::{NodeStatus, PeerEvent};
@@ -57,7 +58,7 @@ pub async fn run(syncer: Arc<Syncer>, peer: PeerRegion) {
 async fn pull_once(syncer: &Arc<Syncer>, peer: &PeerRegion, link: &mut PeerLink) -> Result<()> {
     let mut generation = syncer.local.generation();
     generation.borrow_and_update();
-    let applied = local_statuses(syncer, false).await?.into_iter().map(|(_, s)| s.applied).collect();
+    let applied = local_statuses(syncer, false, &[]).await?.into_iter().map(|(_, s)| s.applied).collect();
     let request = link.subscribe(applied);
     let mut client = connect(syncer, peer).await?;
     let mut events = client.subscribe(request).await.map_err(|e| Error::Peer(e.message().to_string()))?.into_inner();
@@ -107,14 +108,24 @@ async fn connect(syncer: &Syncer, peer: &PeerRegion) -> Result<PeerClient<Channe
     Ok(client)
 }
 
-/// Each local master's range and Status. A master that does not answer is forgotten (the
-/// next call finds the shard's master again).
-pub async fn local_statuses(syncer: &Syncer, digest: bool) -> Result<Vec<(SlotRange, NodeStatus)>> {
+/// Each local master's range and Status, with the digests of those of `digest_ranges` that
+/// lie within its slots. A master that does not answer is forgotten (the next call finds the
+/// shard's master again).
+pub async fn local_statuses(
+    syncer: &Syncer,
+    digest: bool,
+    digest_ranges: &[SlotRange],
+) -> Result<Vec<(SlotRange, NodeStatus)>> {
     let local = &syncer.local;
     let mut out = Vec::with_capacity(local.shards.len());
     for (i, shard) in local.shards.iter().enumerate() {
         let mut master = local.master(i).await?;
-        let status = master.client.status(local.status_request(digest)).await.map_err(|e| {
+        let within: Vec<SlotRange> = digest_ranges
+            .iter()
+            .copied()
+            .filter(|r| shard.range.start <= r.start && r.end <= shard.range.end)
+            .collect();
+        let status = master.client.status(local.status_request(digest, &within)).await.map_err(|e| {
             local.forget(i);
             Error::local(&master.addr, &e)
         })?;
@@ -209,16 +220,36 @@ fn report(syncer: &Syncer, link: &PeerLink, received: &Received, applied: u64) {
     syncer.lag.record(now_us(), &received.appended_us);
 }
 
-/// An anti-entropy check: the peer's contexts against what the local masters have seen.
+/// An anti-entropy check: the peer's contexts against what the local masters have seen;
+/// then, where both have seen the same, the digests of those slots' entries.
 async fn check_gaps(syncer: &Syncer, client: &mut PeerClient<Channel>, link: &mut PeerLink) -> Result<()> {
-    let request = meridian_proto::PeerStatusRequest { hello: Some(syncer.local.hello()), digest: false };
+    let (theirs, mine) = statuses(syncer, client, &[]).await?;
+    let alike = link.check_gaps(&theirs, &mine)?;
+    if alike.is_empty() {
+        return Ok(());
+    }
+    let (theirs, mine) = statuses(syncer, client, &alike).await?;
+    link.check_digests(&theirs, &mine)
+}
+
+/// The peer's Status and the local masters', each with the digests of `digest_ranges`.
+async fn statuses(
+    syncer: &Syncer,
+    client: &mut PeerClient<Channel>,
+    digest_ranges: &[SlotRange],
+) -> Result<(meridian_proto::PeerStatusReply, Vec<LocalSeen>)> {
+    let request = meridian_proto::PeerStatusRequest {
+        hello: Some(syncer.local.hello()),
+        digest: false,
+        digest_ranges: wire_ranges(digest_ranges),
+    };
     let theirs = client.status(request).await.map_err(|e| Error::Peer(e.message().to_string()))?.into_inner();
-    let mine: Vec<LocalSeen> = local_statuses(syncer, false)
+    let mine = local_statuses(syncer, false, digest_ranges)
         .await?
         .iter()
         .filter_map(|(range, status)| LocalSeen::from_status(*range, status))
         .collect();
-    link.check_gaps(&theirs, &mine)
+    Ok((theirs, mine))
 }
 
 #[cfg(test)]

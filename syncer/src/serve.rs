@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use meridian_datanode::repl::handlers::{MAX_DIGEST_RANGES, parse_ranges};
 use meridian_proto::peer_server::Peer;
 use meridian_proto::{Hello, PeerEvent, PeerStatusReply, PeerStatusRequest, PeerSubscribeRequest};
 use tokio::sync::mpsc;
@@ -68,7 +69,12 @@ impl Peer for PeerService {
             return Err(Status::failed_precondition(why.to_string()));
         }
         let want_digest = request.get_ref().digest;
-        let statuses = crate::pull::local_statuses(&self.syncer, want_digest)
+        let wire = &request.get_ref().digest_ranges;
+        if wire.len() > MAX_DIGEST_RANGES {
+            return Err(Status::invalid_argument(format!("more than {MAX_DIGEST_RANGES} digest ranges")));
+        }
+        let digest_ranges = if wire.is_empty() { Vec::new() } else { parse_ranges(wire)? };
+        let statuses = crate::pull::local_statuses(&self.syncer, want_digest, &digest_ranges)
             .await
             .map_err(|e| Status::unavailable(e.to_string()))?;
         Ok(Response::new(forward::status_reply(self.syncer.local.region, &statuses)))

@@ -10,6 +10,7 @@ use crate::crdt::ttl::Ttl;
 
 use super::Keyspace;
 use super::entry::{Content, Entry};
+use super::slot::{SlotRange, slot_of};
 
 struct Enc(blake3::Hasher);
 
@@ -152,6 +153,25 @@ impl Enc {
             self.u64(last);
         }
     }
+}
+
+/// blake3 over the entries of the keys of `range` alone, in (slot group, key) order: what
+/// two shards of different layouts both hold can be compared, each digesting the same keys.
+/// Anti-entropy compares these where two sides have seen the same dots (see the syncer's
+/// `gap`): equal knowledge must mean equal entries, and when it does not, a dot arrived
+/// without what its write observed, which only a full sync mends.
+pub fn digest_of(keyspace: &Keyspace, range: SlotRange) -> [u8; 32] {
+    let mut enc = Enc(blake3::Hasher::new());
+    let groups = usize::from(range.start) / super::SLOTS_PER_GROUP..=usize::from(range.end) / super::SLOTS_PER_GROUP;
+    for g in groups {
+        let mut keys: Vec<_> = keyspace.group(g).filter(|(k, _)| range.contains(slot_of(k))).collect();
+        keys.sort_by(|a, b| a.0.cmp(b.0));
+        for (k, e) in keys {
+            enc.bytes(k);
+            enc.entry(e);
+        }
+    }
+    *enc.0.finalize().as_bytes()
 }
 
 /// blake3 over every entry in (slot group, key) order and then the context.

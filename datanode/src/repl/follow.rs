@@ -64,7 +64,7 @@ async fn follow_once(node: &Arc<Node>, master: &str) -> Result<(), Error> {
     let mut client =
         ReplicationClient::connect(format!("http://{master}")).await?.max_decoding_message_size(super::MAX_MESSAGE);
     let status = client
-        .status(StatusRequest { hello: Some(hello(node)), digest: false })
+        .status(StatusRequest { hello: Some(hello(node)), ..Default::default() })
         .await
         .map_err(|e| Error::master(&e))?
         .into_inner();

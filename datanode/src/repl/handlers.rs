@@ -8,13 +8,14 @@
 
 use meridian_proto::snapshot_part::Part;
 use meridian_proto::{
-    ApplyReply, ApplyRequest, Hello, NodeStatus, Role as WireRole, SnapshotPart, SubscribeRequest, SyncRequest,
+    ApplyReply, ApplyRequest, Hello, NodeStatus, RangeDigest, Role as WireRole, SnapshotPart, StatusRequest,
+    SubscribeRequest, SyncRequest,
 };
 use tonic::Status;
 
 use super::fullsync::Assembler;
 use super::protocol;
-use super::stream::{Follower, Opening};
+use super::stream::{Follower, Opening, wire_ranges};
 use crate::keyspace::slot::SlotRange;
 use crate::node::Node;
 use crate::node::clock::now_ms;
@@ -162,12 +163,40 @@ pub fn apply_snapshot(node: &Node, parts: Vec<SnapshotPart>) -> Result<ApplyRepl
     Ok(ApplyReply { applied, offset: *node.repl.stream.offset.borrow() })
 }
 
+/// Slot ranges one Status may ask digests of: each walks its keys under the shard's lock,
+/// and a syncer asks one per overlap of a local and a peer shard.
+pub const MAX_DIGEST_RANGES: usize = 256;
+
+/// A `Status` request: the digest and the range digests as asked, refused when the ranges
+/// are malformed or too many.
+pub fn status_for(node: &Node, req: &StatusRequest) -> Result<NodeStatus, Status> {
+    check_hello(node, req.hello.as_ref())?;
+    if req.digest_ranges.len() > MAX_DIGEST_RANGES {
+        return Err(Status::invalid_argument(format!("more than {MAX_DIGEST_RANGES} digest ranges")));
+    }
+    let ranges = if req.digest_ranges.is_empty() { Vec::new() } else { parse_ranges(&req.digest_ranges)? };
+    Ok(status_with(node, req.digest, &ranges))
+}
+
 /// What `Status` reports; the keyspace digest only when asked (it walks every key).
 pub fn status(node: &Node, with_digest: bool) -> NodeStatus {
+    status_with(node, with_digest, &[])
+}
+
+/// `status`, with the digests of the entries of `digest_ranges`' keys, taken under the same
+/// lock as the context and claims so the three speak of one moment.
+pub fn status_with(node: &Node, with_digest: bool, digest_ranges: &[SlotRange]) -> NodeStatus {
     let (replid, replid2, offset, second) = node.repl.ids();
-    let (context, applied, claims, actor, region, digest, keys) = {
+    let (context, applied, claims, actor, region, digest, keys, range_digests) = {
         let shard = node.shard.lock();
         let id = shard.identity();
+        let range_digests = digest_ranges
+            .iter()
+            .map(|r| RangeDigest {
+                range: wire_ranges(&[*r]).into_iter().next(),
+                digest: shard.digest_of(*r).to_vec().into(),
+            })
+            .collect();
         (
             encode_context(shard.context()),
             encode_context(shard.applied()),
@@ -176,6 +205,7 @@ pub fn status(node: &Node, with_digest: bool) -> NodeStatus {
             id.region,
             with_digest.then(|| shard.digest()),
             shard.dbsize(),
+            range_digests,
         )
     };
     let link = node.repl.link.lock().clone();
@@ -199,5 +229,6 @@ pub fn status(node: &Node, with_digest: bool) -> NodeStatus {
         active_active: node.repl.settings.active_active,
         applied,
         claims,
+        range_digests,
     }
 }

@@ -90,8 +90,7 @@ impl Replication for ReplicationService {
     }
 
     async fn status(&self, request: Request<StatusRequest>) -> Result<Response<NodeStatus>, Status> {
-        handlers::check_hello(&self.node, request.get_ref().hello.as_ref())?;
-        Ok(Response::new(handlers::status(&self.node, request.get_ref().digest)))
+        handlers::status_for(&self.node, request.get_ref()).map(Response::new)
     }
 
     async fn set_role(&self, request: Request<SetRoleRequest>) -> Result<Response<NodeStatus>, Status> {

@@ -188,6 +188,11 @@ impl Shard {
         *h.finalize().as_bytes()
     }
 
+    /// A hash of the entries of the keys of `range` only (its context not included).
+    pub fn digest_of(&self, range: crate::keyspace::SlotRange) -> [u8; 32] {
+        crate::keyspace::digest::digest_of(&self.keyspace, range)
+    }
+
     /// A fresh dot and stamp for one mutation.
     pub fn mint(&mut self) -> Tag {
         self.counter += 1;

@@ -246,6 +246,25 @@ mod tests {
         assert_eq!(with_claim(2..=3).digest(), shard_with_context(&dots(1..=3)).digest());
     }
 
+    /// A slot range's digest holds its keys' entries only: shards that hold other keys
+    /// besides, or have seen other dots, still agree on it; a difference inside it shows.
+    #[test]
+    fn a_range_digest_speaks_for_the_range_only() {
+        let (a, b) = (slot_of(b"a"), slot_of(b"b"));
+        let of_a = SlotRange { start: a, end: a };
+        let mut one = shard(1);
+        let mut two = shard(2);
+        let set_a = execute(&mut one, &["SET", "a", "1"]).delta.unwrap();
+        two.apply_remote(&set_a);
+        run(&mut two, &["SET", "b", "2"]);
+        run(&mut one, &["HSET", "b", "f", "v"]);
+        assert_ne!(a, b);
+        assert_eq!(one.digest_of(of_a), two.digest_of(of_a));
+        assert_ne!(one.digest_of(SlotRange::ALL), two.digest_of(SlotRange::ALL));
+        run(&mut two, &["APPEND", "a", "x"]);
+        assert_ne!(one.digest_of(of_a), two.digest_of(of_a));
+    }
+
     fn shard_with_context(ctx: &crate::crdt::CausalContext) -> Shard {
         let mut s = shard(1);
         s.take_context(ctx, &[], None);

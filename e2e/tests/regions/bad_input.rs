@@ -74,7 +74,8 @@ fn corrupt_truncated_replayed_and_foreign_input_is_refused_or_harmless() {
         // learns from the response which version that is.
         let version = meridian_proto::PROTOCOL_VERSION;
         let newer = Hello { protocol_version: version + 1, min_protocol_version: version, ..hello.clone() };
-        let reply = client.status(meridian_proto::StatusRequest { hello: Some(newer), digest: false }).await.unwrap();
+        let reply =
+            client.status(meridian_proto::StatusRequest { hello: Some(newer), ..Default::default() }).await.unwrap();
         let header = reply.metadata().get(meridian_proto::VERSION_HEADER).and_then(|v| v.to_str().ok());
         assert_eq!(header, Some(version.to_string().as_str()));
         assert_eq!(meridian_proto::spoken_version(reply.metadata()), version);
@@ -113,7 +114,8 @@ fn a_peer_of_another_database_or_version_is_refused_with_the_reason() {
             min_protocol_version: version,
             ..Hello::new(&regions.database_id, 2)
         };
-        let reply = peer.status(meridian_proto::PeerStatusRequest { hello: Some(newer), digest: false }).await.unwrap();
+        let reply =
+            peer.status(meridian_proto::PeerStatusRequest { hello: Some(newer), ..Default::default() }).await.unwrap();
         assert_eq!(meridian_proto::spoken_version(reply.metadata()), version);
     });
 }

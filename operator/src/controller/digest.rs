@@ -129,7 +129,11 @@ async fn region_digests(
         }
         let mut client = PeerClient::new(e.connect().await.map_err(connect)?);
         let reply = client
-            .status(PeerStatusRequest { hello: Some(Hello::new(database_id, region)), digest: true })
+            .status(PeerStatusRequest {
+                hello: Some(Hello::new(database_id, region)),
+                digest: true,
+                ..Default::default()
+            })
             .await
             .map_err(|e| Error::PeerCall { endpoint: endpoint.to_string(), message: e.message().to_string() })?
             .into_inner();

@@ -128,11 +128,12 @@ fn seeds() -> Vec<u64> {
 
 /// Seeds of the 100,000-seed run that once failed (see docs/replication.md), replayed in
 /// every run: each found a defect its fix names.
-const FOUND_BY_THE_LONG_RUN: [u64; 6] = [
+const FOUND_BY_THE_LONG_RUN: [u64; 7] = [
     36357, // a replica took dots of a whole snapshot's record that only a claim saw at its master
     38426, // the heal ended before every link had run two anti-entropy checks
     48352, // as 36357
     48987, // an old master kept a range claim its successor never saw
+    75730, // regions apart under equal contexts: a relayed snapshot record's dot without what its write removed
     83244, // as 48987
     93034, // as 36357
 ];

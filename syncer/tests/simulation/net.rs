@@ -12,13 +12,14 @@ use meridian_datanode::repl::fullsync::Assembler;
 use meridian_datanode::repl::stream::{Read, event};
 use meridian_datanode::repl::{follow, handlers};
 use meridian_proto::sync_event::Event;
-use meridian_proto::{Heartbeat, PeerEvent, SyncEvent};
+use meridian_proto::{Heartbeat, PeerEvent, PeerStatusReply, SyncEvent};
 use meridian_syncer::forward;
 use meridian_syncer::gap::LocalSeen;
 use meridian_syncer::link::Call;
 use rand::Rng;
 
 use crate::world::{Conn, DATABASE, Region, Relayed, Session, World};
+use meridian_datanode::keyspace::slot::SlotRange;
 
 /// Two regions at once, the first mutable.
 fn pair(regions: &mut [Region], a: usize, b: usize) -> (&mut Region, &Region) {
@@ -260,24 +261,44 @@ impl World {
                 if l.conn.is_none() || !l.link.tick() {
                     continue;
                 }
-                let peer = &self.regions[p];
-                let statuses: Vec<_> = (0..peer.groups.len())
-                    .map(|g| (peer.groups[g].range, handlers::status(&peer.master(g).node, false)))
-                    .collect();
-                let theirs = forward::status_reply(peer.id, &statuses);
-                let mine: Vec<LocalSeen> = (0..self.regions[r].groups.len())
-                    .filter_map(|g| {
-                        let status = handlers::status(&self.regions[r].master(g).node, false);
-                        LocalSeen::from_status(self.regions[r].groups[g].range, &status)
-                    })
-                    .collect();
+                let (theirs, mine) = self.statuses(r, p, &[]);
                 let Some(l) = self.regions[r].links.get_mut(&p) else { break };
-                if let Err(e) = l.link.check_gaps(&theirs, &mine) {
+                let checked = match l.link.check_gaps(&theirs, &mine) {
+                    Ok(alike) if !alike.is_empty() => {
+                        let (theirs, mine) = self.statuses(r, p, &alike);
+                        let Some(l) = self.regions[r].links.get_mut(&p) else { break };
+                        l.link.check_digests(&theirs, &mine)
+                    }
+                    other => other.map(|_| ()),
+                };
+                if let Err(e) = checked {
                     self.log.push(format!("region {} from {}: {e}", r + 1, p + 1));
                     self.drop_conn(r, p);
                 }
             }
         }
+    }
+
+    /// What region `r`'s syncer reads in a check of peer `p`: the peer syncer's Status reply
+    /// and its own masters' Status, each with the digests of those of `digest_ranges` that
+    /// lie within the shard (as `pull::local_statuses` asks them).
+    fn statuses(&self, r: usize, p: usize, digest_ranges: &[SlotRange]) -> (PeerStatusReply, Vec<LocalSeen>) {
+        let status = |region: &Region, g: usize| {
+            let range = region.groups[g].range;
+            let within: Vec<SlotRange> =
+                digest_ranges.iter().copied().filter(|d| range.start <= d.start && d.end <= range.end).collect();
+            (range, handlers::status_with(&region.master(g).node, false, &within))
+        };
+        let peer = &self.regions[p];
+        let statuses: Vec<_> = (0..peer.groups.len()).map(|g| status(peer, g)).collect();
+        let theirs = forward::status_reply(peer.id, &statuses);
+        let mine = (0..self.regions[r].groups.len())
+            .filter_map(|g| {
+                let (range, s) = status(&self.regions[r], g);
+                LocalSeen::from_status(range, &s)
+            })
+            .collect();
+        (theirs, mine)
     }
 
     /// Heals: settles, then lets anti-entropy checks run until none finds a gap.
