@@ -23,20 +23,21 @@ pub struct Metadata {
 }
 
 /// Reads `#!<engine> name=<library>` as Redis's `functionExtractLibMetaData` does: the line
-/// must be there and end with a newline; `name=` (any case) must come exactly once and no
-/// other option may. Errors are Redis's texts without the `ERR ` prefix.
+/// must be there and end with a newline; its words are split as `sdssplitargs` splits them
+/// (quotes allowed); `name=` (any case) must come exactly once and no other option may.
+/// Errors are Redis's texts without the `ERR ` prefix.
 pub fn metadata(code: &[u8]) -> Result<Metadata, String> {
-    let Some(rest) = code.strip_prefix(b"#!") else {
+    if !code.starts_with(b"#!") {
         return Err("Missing library metadata".into());
-    };
-    let Some(end) = rest.iter().position(|&b| b == b'\n') else {
-        return Err("Invalid library metadata".into());
-    };
-    let line = String::from_utf8_lossy(rest.get(..end).unwrap_or_default()).into_owned();
-    let mut parts = line.split_ascii_whitespace();
-    let engine = parts.next().unwrap_or("").to_string();
+    }
+    let invalid = || "Invalid library metadata".to_string();
+    let end = code.iter().position(|&b| b == b'\n').ok_or_else(invalid)?;
+    let words = split_args(code.get(..end).unwrap_or_default()).ok_or_else(invalid)?;
+    let mut words = words.into_iter().map(|w| String::from_utf8_lossy(&w).into_owned());
+    let first = words.next().ok_or_else(invalid)?;
+    let engine = first.get(2..).unwrap_or("").to_string();
     let mut name = None;
-    for part in parts {
+    for part in words {
         let is_name = part.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("name="));
         if !is_name {
             return Err(format!("Invalid metadata value given: {part}"));
@@ -50,6 +51,84 @@ pub fn metadata(code: &[u8]) -> Result<Metadata, String> {
         return Err("Library name was not given".into());
     };
     Ok(Metadata { engine, name })
+}
+
+/// Splits a line into words as Redis's `sdssplitargs` does: blanks separate words; double
+/// quotes (with `\n \r \t \b \a` and `\xHH` escapes) and single quotes (with `\'`) group, and
+/// a closing quote must end its word. `None` for an unbalanced quote or text after one.
+fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
+    let mut words = Vec::new();
+    let mut i = 0;
+    loop {
+        while line.get(i).is_some_and(|b| b.is_ascii_whitespace()) {
+            i += 1;
+        }
+        if i >= line.len() {
+            return Some(words);
+        }
+        let mut word = Vec::new();
+        let (mut double, mut single) = (false, false);
+        loop {
+            let c = line.get(i).copied();
+            let closes = |at: usize| line.get(at + 1).is_none_or(|b| b.is_ascii_whitespace());
+            if double {
+                match c {
+                    None => return None,
+                    Some(b'\\')
+                        if line.get(i + 1) == Some(&b'x')
+                            && hex(line.get(i + 2)).is_some()
+                            && hex(line.get(i + 3)).is_some() =>
+                    {
+                        let value = hex(line.get(i + 2)).unwrap_or(0) * 16 + hex(line.get(i + 3)).unwrap_or(0);
+                        word.push(value as u8);
+                        i += 3;
+                    }
+                    Some(b'\\') if line.get(i + 1).is_some() => {
+                        i += 1;
+                        word.push(match line.get(i).copied().unwrap_or(b'\\') {
+                            b'n' => b'\n',
+                            b'r' => b'\r',
+                            b't' => b'\t',
+                            b'b' => 8,
+                            b'a' => 7,
+                            other => other,
+                        });
+                    }
+                    Some(b'"') if closes(i) => {
+                        i += 1;
+                        break;
+                    }
+                    Some(b'"') => return None,
+                    Some(b) => word.push(b),
+                }
+            } else if single {
+                match c {
+                    None => return None,
+                    Some(b'\\') if line.get(i + 1) == Some(&b'\'') => {
+                        i += 1;
+                        word.push(b'\'');
+                    }
+                    Some(b'\'') if closes(i) => {
+                        i += 1;
+                        break;
+                    }
+                    Some(b'\'') => return None,
+                    Some(b) => word.push(b),
+                }
+            } else {
+                match c {
+                    None => break,
+                    Some(b) if b.is_ascii_whitespace() => break,
+                    Some(b'"') => double = true,
+                    Some(b'\'') => single = true,
+                    Some(b) => word.push(b),
+                }
+            }
+            i += 1;
+        }
+        words.push(word);
+    }
 }
 
 /// Letters, digits and underscores, at least one (`functionsVerifyName`).
@@ -193,6 +272,22 @@ mod tests {
             "Invalid metadata value, name argument was given multiple times"
         );
         assert_eq!(metadata(b"#!lua name=\n").map(|m| m.name), Ok(String::new()));
+        assert_eq!(metadata(b"#!lua name=\"q\"\n").map(|m| m.name), Ok("q".into()));
+        assert_eq!(metadata(b"#!lua 'name=a b'\n").map(|m| m.name), Ok("a b".into()));
+        assert_eq!(metadata(b"#!lua name=\"q\n").unwrap_err(), "Invalid library metadata");
+        assert_eq!(metadata(b"#!lua name=\"q\"x\n").unwrap_err(), "Invalid library metadata");
+        assert_eq!(metadata(b"#! lua name=x\n").unwrap_err(), "Invalid metadata value given: lua");
+    }
+
+    #[test]
+    fn words_split_as_sdssplitargs_splits_them() {
+        let split = |s: &[u8]| {
+            split_args(s).map(|w| w.into_iter().map(|w| String::from_utf8_lossy(&w).into_owned()).collect::<Vec<_>>())
+        };
+        assert_eq!(split(b"  a  b\tc "), Some(vec!["a".into(), "b".into(), "c".into()]));
+        assert_eq!(split(br#""x\x41\n" 'it\'s'"#), Some(vec!["xA\n".into(), "it's".into()]));
+        assert_eq!(split(b""), Some(vec![]));
+        assert_eq!(split(b"'open"), None);
     }
 
     #[test]

@@ -76,6 +76,8 @@ fn load_errors() -> TestResult {
         .step(&["FUNCTION", "LOAD", "#!lua name=x foo=bar\n"], "(error) ERR Invalid metadata value given: foo=bar")
         .step(&["FUNCTION", "LOAD", "#!lua name=x name=y\n"], "(error) ERR Invalid metadata value, name argument was given multiple times")
         .step(&["FUNCTION", "LOAD", "#!lua name=a-b\n"], "(error) ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long")
+        .step(&["FUNCTION", "LOAD", "#!lua name=\"q\"\nredis.register_function('q', function() return 1 end)"], "\"q\"")
+        .step(&["FUNCTION", "LOAD", "#!lua name=\"q\n"], "(error) ERR Invalid library metadata")
         .step(&["FUNCTION", "LOAD", "#!lua name=\n"], "(error) ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long")
         .step(&["FUNCTION", "LOAD", "#!lua name=x\nreturn 1"], "(error) ERR No functions registered")
         .step(&["FUNCTION", "LOAD", "#!lua name=x\nlocal x ="], "(error) ERR Error compiling function: user_function:2: unexpected symbol near '<eof>'")
