@@ -18,7 +18,7 @@ fn movable(name: &str) -> Option<Movable> {
     let m = |fixed, count_at| Some(Movable { fixed, count_at });
     match name {
         "zunion" | "zinter" | "zdiff" | "sintercard" | "lmpop" => m(None, 1),
-        "blmpop" | "eval" | "evalsha" | "eval_ro" | "evalsha_ro" => m(None, 2),
+        "blmpop" | "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => m(None, 2),
         "zunionstore" | "zinterstore" | "zdiffstore" => m(Some(1), 2),
         _ => None,
     }

@@ -4,17 +4,22 @@
 //! (`server::session::scripting`), which hands `redis.call` to the VM for the run.
 
 pub mod convert;
+pub mod dump;
+pub mod functions;
 pub mod gate;
+pub mod library;
 pub mod libs;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use hashbrown::HashMap;
 use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
 use parking_lot::Mutex;
 use sha1::{Digest, Sha1};
 
-pub use gate::{Gate, Kill};
+pub use gate::{Gate, Kill, Running};
+pub use library::Libraries;
 
 use crate::resp::ReplyError;
 
@@ -39,8 +44,12 @@ pub fn script_error_text(e: &mlua::Error) -> Option<String> {
 
 /// What the node keeps for scripts: the VM (taken with the shard lock held, so scripts run
 /// one at a time and in the shard's order) and the gate others read without that lock.
+/// Functions have a VM of their own, as in Redis: SCRIPT FLUSH does not touch them. Their
+/// registry is apart from that VM so that FUNCTION STATS can read it while a function runs.
 pub struct Scripts {
     pub vm: Mutex<Vm>,
+    pub functions: Mutex<Vm>,
+    pub libraries: Mutex<Libraries>,
     pub gate: Arc<Gate>,
 }
 
@@ -53,7 +62,12 @@ impl Default for Scripts {
 impl Scripts {
     pub fn new() -> Scripts {
         let gate = Arc::new(Gate::default());
-        Scripts { vm: Mutex::new(Vm::new(gate.clone())), gate }
+        Scripts {
+            vm: Mutex::new(Vm::new(gate.clone())),
+            functions: Mutex::new(Vm::new(gate.clone())),
+            libraries: Mutex::new(Libraries::default()),
+            gate,
+        }
     }
 }
 
@@ -73,6 +87,16 @@ pub struct Vm {
     /// `Function` takes one of mlua's 8000 reference slots for good, and that many distinct
     /// scripts would make mlua panic) and shebang flags.
     cache: HashMap<String, (mlua::RegistryKey, Flags)>,
+    /// The environment of libraries' code and functions (see `prelude.lua`).
+    fenv: Table,
+    /// `loading` and `registered` while FUNCTION LOAD runs a library's code.
+    library: Table,
+    /// Binds a function's callback to its keys and arguments for xpcall.
+    bind: Function,
+    /// Loaded functions' callbacks by name.
+    callbacks: Table,
+    /// When the library being loaded has run too long (FUNCTION LOAD's timeout).
+    load_deadline: Arc<Mutex<Option<Instant>>>,
     gate: Arc<Gate>,
 }
 
@@ -146,21 +170,22 @@ impl Vm {
         })?;
         let version = crate::resp::REDIS_VERSION;
         let version_num = version_number(version);
-        let env: Table = lua.load(include_str!("prelude.lua")).set_name("=prelude").call((
-            real.clone(),
-            ctx.clone(),
-            sha1,
-            log,
-            version,
-            version_num,
-            call,
-            pcall,
-            errtext,
-            libs::bit::table(&lua)?,
-            libs::cjson::table(&lua)?,
-            libs::cmsgpack::table(&lua)?,
-            libs::structs::table(&lua)?,
-        ))?;
+        let (env, fenv, library, bind): (Table, Table, Table, Function) =
+            lua.load(include_str!("prelude.lua")).set_name("=prelude").call((
+                real.clone(),
+                ctx.clone(),
+                sha1,
+                log,
+                version,
+                version_num,
+                call,
+                pcall,
+                errtext,
+                libs::bit::table(&lua)?,
+                libs::cjson::table(&lua)?,
+                libs::cmsgpack::table(&lua)?,
+                libs::structs::table(&lua)?,
+            ))?;
         let xpcall: Function = lua.globals().raw_get("xpcall")?;
         let handler = lua.create_function(|lua, err: Value| {
             let text = match &err {
@@ -186,14 +211,33 @@ impl Vm {
             Ok(out)
         })?;
         let hook_gate = gate.clone();
+        let load_deadline = Arc::new(Mutex::new(None::<Instant>));
+        let hook_deadline = load_deadline.clone();
         lua.set_hook(HookTriggers::new().every_nth_instruction(HOOK_EVERY), move |_, _| {
             if hook_gate.kill_requested() {
                 Err(mlua::Error::RuntimeError("script killed".into()))
+            } else if hook_deadline.lock().is_some_and(|at| Instant::now() >= at) {
+                Err(mlua::Error::external(ScriptError("ERR FUNCTION LOAD timeout".into())))
             } else {
                 Ok(VmState::Continue)
             }
         });
-        Ok(Vm { lua, real, ctx, env, xpcall, handler, cache: HashMap::new(), gate })
+        let callbacks = lua.create_table()?;
+        Ok(Vm {
+            lua,
+            real,
+            ctx,
+            env,
+            xpcall,
+            handler,
+            cache: HashMap::new(),
+            fenv,
+            library,
+            bind,
+            callbacks,
+            load_deadline,
+            gate,
+        })
     }
 
     /// SCRIPT FLUSH: a new VM, no cached scripts.

@@ -1,6 +1,8 @@
 -- Builds Redis's Lua environment once per VM. Runs with the full base library; takes the
 -- table scripts' globals live in (`real`), the per-run context that Rust fills (`ctx`:
--- `dispatch`, `resp`), the Rust helpers and the `bit`, `cjson`, `cmsgpack` and `struct` libraries; returns the read-only environment scripts see.
+-- `dispatch`, `resp`), the Rust helpers and the `bit`, `cjson`, `cmsgpack` and `struct`
+-- libraries; returns the read-only environment scripts see, and what functions need (the
+-- environment of a library's code, the load state, and `bind`).
 local real, ctx, sha1, log, version, version_num, redis_call, redis_pcall, errtext, bit, cjson, cmsgpack, struct = ...
 local error, type, select, tostring, setmetatable, rawpcall = error, type, select, tostring, setmetatable, pcall
 local sub, find, gsub = string.sub, string.find, string.gsub
@@ -143,4 +145,104 @@ end
 for _, name in ipairs({'dofile', 'loadfile', 'print', 'require', 'module', 'os', 'io', 'debug', 'package'}) do
   vm_globals[name] = nil
 end
-return env
+
+-- Functions (FUNCTION LOAD, FCALL). A library's code runs with `library.loading` set and
+-- sees only `redis.register_function`, `redis.log`, the log levels and the version, as in
+-- Redis (anything else, `redis.call` included, is a nonexistent global); the functions it
+-- registers run later with the globals scripts have (in their own VM, where KEYS and ARGV are
+-- never set, so they do not exist). Both read through
+-- `fenv`, whose look-up follows `library.loading`. Registered functions are collected in
+-- `library.registered` for Rust to check and keep.
+local library = {loading = false, registered = {}}
+local lower = string.lower
+local FLAG_BITS = {
+  ['no-writes'] = 1, ['allow-oom'] = 2, ['allow-stale'] = 4, ['no-cluster'] = 8, ['allow-cross-slot-keys'] = 16,
+}
+local function is_string(v) return type(v) == 'string' or type(v) == 'number' end
+local function read_flags(t)
+  local bits = 0
+  for _, f in pairs(t) do
+    local b = is_string(f) and FLAG_BITS[tostring(f)]
+    if not b then return nil end
+    bits = bit.bor(bits, b)
+  end
+  return bits
+end
+local BAD_NAME = 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long'
+local function register_function(...)
+  if not library.loading then fail('ERR redis.register_function can only be called on FUNCTION LOAD command') end
+  local n = select('#', ...)
+  local name, callback, flags, description
+  if n == 1 then
+    local t = ...
+    if type(t) ~= 'table' then
+      fail('ERR calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).')
+    end
+    for k, v in pairs(t) do
+      if not is_string(k) then fail('ERR named argument key given to redis.register_function is not a string') end
+      local key = lower(tostring(k))
+      if key == 'function_name' then
+        if not is_string(v) then fail('ERR function_name argument given to redis.register_function must be a string') end
+        name = tostring(v)
+      elseif key == 'description' then
+        if not is_string(v) then fail('ERR description argument given to redis.register_function must be a string') end
+        description = tostring(v)
+      elseif key == 'callback' then
+        if type(v) ~= 'function' then fail('ERR callback argument given to redis.register_function must be a function') end
+        callback = v
+      elseif key == 'flags' then
+        if type(v) ~= 'table' then
+          fail('ERR flags argument to redis.register_function must be a table representing function flags')
+        end
+        flags = read_flags(v)
+        if not flags then fail('ERR unknown flag given') end
+      else
+        fail('ERR unknown argument given to redis.register_function')
+      end
+    end
+    if not name then fail('ERR redis.register_function must get a function name argument') end
+    if not callback then fail('ERR redis.register_function must get a callback argument') end
+  elseif n == 2 then
+    name, callback = ...
+    if not is_string(name) then fail('ERR first argument to redis.register_function must be a string') end
+    if type(callback) ~= 'function' then fail('ERR second argument to redis.register_function must be a function') end
+    name = tostring(name)
+  else
+    fail('ERR wrong number of arguments to redis.register_function')
+  end
+  if name == '' or find(name, '[^%w_]') then fail(BAD_NAME) end
+  if library.registered[name] then fail('ERR Function already exists in the library') end
+  library.registered[name] = {callback = callback, flags = flags or 0, description = description}
+end
+local load_redis = {
+  register_function = register_function, log = redis.log, REDIS_VERSION = version, REDIS_VERSION_NUM = version_num,
+  LOG_DEBUG = redis.LOG_DEBUG, LOG_VERBOSE = redis.LOG_VERBOSE, LOG_NOTICE = redis.LOG_NOTICE,
+  LOG_WARNING = redis.LOG_WARNING,
+}
+local load_api = {redis = setmetatable({}, {
+  __index = function(_, k)
+    local v = load_redis[k]
+    if v == nil then error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
+    return v
+  end,
+  __newindex = function() error('Attempt to modify a readonly table', 2) end,
+  __metatable = false,
+})}
+local fenv = setmetatable({}, {
+  __index = function(_, k)
+    local v
+    if library.loading then v = load_api[k] else v = real[k] end
+    if v == nil then
+      error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+    end
+    return v
+  end,
+  __newindex = function() error('Attempt to modify a readonly table', 2) end,
+  __metatable = false,
+})
+-- FCALL's call: xpcall in Lua 5.1 passes no arguments, so the callback is bound to its
+-- keys and arguments first (a tail call: the callback's own frame is the one errors name).
+local function bind(f, keys, args)
+  return function() return f(keys, args) end
+end
+return env, fenv, library, bind

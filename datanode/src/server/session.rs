@@ -5,6 +5,7 @@
 mod client;
 mod cluster;
 mod commands;
+mod functions;
 mod replication;
 mod scripting;
 #[cfg(test)]

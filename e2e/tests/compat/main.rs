@@ -8,6 +8,7 @@
 mod bitmaps;
 mod blocking;
 mod clients;
+mod functions;
 mod geo;
 mod hashes;
 mod hyperloglog;

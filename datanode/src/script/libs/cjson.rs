@@ -19,38 +19,42 @@ fn null() -> Value {
     Value::LightUserData(LightUserData(std::ptr::null_mut()))
 }
 
-/// The `cjson` table.
+/// A `cjson` module table with default settings of its own: the global `cjson`, and what
+/// each `cjson.new()` returns (Lua CJSON's way to have two sets of settings).
 pub fn table(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
+    let cfg = cjson_config::Shared::default();
     t.raw_set("null", null())?;
     t.raw_set("_NAME", "cjson")?;
     t.raw_set("_VERSION", "2.1.0")?;
-    cjson_config::install(&t, lua)?;
+    t.raw_set("new", lua.create_function(|lua, _: mlua::MultiValue| table(lua))?)?;
+    cjson_config::install(&t, &cfg, lua)?;
+    let encode_cfg = cfg.clone();
     t.raw_set(
         "encode",
-        lua.create_function(|lua, v: mlua::MultiValue| {
+        lua.create_function(move |lua, v: mlua::MultiValue| {
             with_place(lua, {
                 if v.len() != 1 {
                     return with_place(lua, Err(fail("bad argument #1 to 'encode' (expected 1 argument)")));
                 }
                 let mut out = Vec::new();
-                let mut e = Encoder { cfg: cjson_config::get(lua) };
+                let mut e = Encoder { cfg: cjson_config::get(&encode_cfg) };
                 e.encode(&v[0], 0, &mut out).and_then(|()| lua.create_string(&out))
             })
         })?,
     )?;
-    t.raw_set("decode", lua.create_function(|lua, v: mlua::MultiValue| with_place(lua, decode(lua, &v)))?)?;
+    t.raw_set("decode", lua.create_function(move |lua, v: mlua::MultiValue| with_place(lua, decode(lua, &v, &cfg)))?)?;
     Ok(t)
 }
 
-fn decode(lua: &Lua, v: &mlua::MultiValue) -> mlua::Result<Value> {
+fn decode(lua: &Lua, v: &mlua::MultiValue, cfg: &cjson_config::Shared) -> mlua::Result<Value> {
     let text = match v.front() {
         Some(Value::String(s)) if v.len() == 1 => s.as_bytes().to_vec(),
         Some(Value::Number(n)) if v.len() == 1 => fmt_g(*n, 14).into_bytes(),
         Some(Value::Integer(n)) if v.len() == 1 => fmt_g(*n as f64, 14).into_bytes(),
         _ => return Err(fail("bad argument #1 to 'decode' (expected 1 argument)")),
     };
-    let cfg = cjson_config::get(lua);
+    let cfg = cjson_config::get(cfg);
     let mut p = Parser { lua, text: &text, pos: 0, depth: 0, cfg };
     let value = p.value()?;
     p.skip_space();
@@ -662,5 +666,16 @@ mod tests {
         );
         let deep = "cjson.decode_max_depth(100000) return cjson.decode(string.rep('[', 1001) .. string.rep(']', 1001))";
         assert!(run(&lua, deep).unwrap_err().contains("(1001) at character 1001"));
+    }
+
+    /// `cjson.new()` is a module of its own: its settings start at the defaults and
+    /// changing them leaves the global `cjson` alone.
+    #[test]
+    fn new_tables_have_their_own_settings() {
+        let lua = lua();
+        let both = "local c = cjson.new() c.encode_number_precision(3) \
+                    return c.encode(1/3) .. ' ' .. cjson.encode(1/3) .. ' ' .. tostring(c.null == cjson.null)";
+        assert_eq!(run(&lua, both).unwrap(), "0.333 0.33333333333333 true");
+        assert_eq!(run(&lua, "return cjson.new().new().encode_number_precision()").unwrap(), "14");
     }
 }

@@ -1,10 +1,14 @@
 //! Lua CJSON's settings and the functions that read and change them
-//! (`cjson.encode_max_depth(n)` and friends). As in Redis, they belong to the VM: a change
-//! lasts for later scripts until SCRIPT FLUSH builds a new VM. Each function returns the
+//! (`cjson.encode_max_depth(n)` and friends). As in Redis, they belong to a `cjson` module
+//! table: a change lasts for later scripts until SCRIPT FLUSH builds a new VM, and a table
+//! from `cjson.new()` has settings of its own. Each function returns the
 //! setting as it now is; a bad argument is refused in Lua CJSON's words, and settings
 //! before it in the same call stay changed, as there.
 
+use std::sync::Arc;
+
 use mlua::{Lua, MultiValue, Table, Value};
+use parking_lot::Mutex;
 
 use super::args::{self, arg_error};
 use super::with_place;
@@ -41,15 +45,15 @@ impl Default for Config {
     }
 }
 
-/// The VM's settings (defaults until a script changes one).
-pub fn get(lua: &Lua) -> Config {
-    lua.app_data_ref::<Config>().map(|c| *c).unwrap_or_default()
+/// One module table's settings, shared by its functions.
+pub type Shared = Arc<Mutex<Config>>;
+
+pub fn get(cfg: &Shared) -> Config {
+    *cfg.lock()
 }
 
-fn set(lua: &Lua, change: impl FnOnce(&mut Config)) {
-    let mut c = get(lua);
-    change(&mut c);
-    lua.set_app_data(c);
+fn set(cfg: &Shared, change: impl FnOnce(&mut Config)) {
+    change(&mut cfg.lock());
 }
 
 const ON_OFF: &[&str] = &["off", "on"];
@@ -104,17 +108,19 @@ fn integer_option(lua: &Lua, args: &MultiValue, i: usize, min: i32, max: i32, cu
 
 fn integer_setting(
     t: &Table,
+    cfg: &Shared,
     lua: &Lua,
     name: &str,
     min: i32,
     max: i32,
     field: fn(&mut Config) -> &mut i32,
 ) -> mlua::Result<()> {
+    let cfg = cfg.clone();
     let f = lua.create_function(move |lua, args: MultiValue| {
         with_place(lua, {
             at_most(lua, &args, 1).and_then(|()| {
-                let v = integer_option(lua, &args, 0, min, max, *field(&mut get(lua)))?;
-                set(lua, |c| *field(c) = v);
+                let v = integer_option(lua, &args, 0, min, max, *field(&mut get(&cfg)))?;
+                set(&cfg, |c| *field(c) = v);
                 Ok(v)
             })
         })
@@ -124,16 +130,18 @@ fn integer_setting(
 
 fn enum_setting(
     t: &Table,
+    cfg: &Shared,
     lua: &Lua,
     name: &str,
     names: &'static [&'static str],
     field: fn(&mut Config) -> &mut i32,
 ) -> mlua::Result<()> {
+    let cfg = cfg.clone();
     let f = lua.create_function(move |lua, args: MultiValue| {
         with_place(lua, {
             at_most(lua, &args, 1).and_then(|()| {
-                let v = enum_option(lua, &args, 0, names, *field(&mut get(lua)))?;
-                set(lua, |c| *field(c) = v);
+                let v = enum_option(lua, &args, 0, names, *field(&mut get(&cfg)))?;
+                set(&cfg, |c| *field(c) = v);
                 enum_value(lua, names, v)
             })
         })
@@ -141,12 +149,19 @@ fn enum_setting(
     t.raw_set(name, f)
 }
 
-fn bool_setting(t: &Table, lua: &Lua, name: &str, field: fn(&mut Config) -> &mut bool) -> mlua::Result<()> {
+fn bool_setting(
+    t: &Table,
+    cfg: &Shared,
+    lua: &Lua,
+    name: &str,
+    field: fn(&mut Config) -> &mut bool,
+) -> mlua::Result<()> {
+    let cfg = cfg.clone();
     let f = lua.create_function(move |lua, args: MultiValue| {
         with_place(lua, {
             at_most(lua, &args, 1).and_then(|()| {
-                let v = enum_option(lua, &args, 0, ON_OFF, i32::from(*field(&mut get(lua))))?;
-                set(lua, |c| *field(c) = v == 1);
+                let v = enum_option(lua, &args, 0, ON_OFF, i32::from(*field(&mut get(&cfg))))?;
+                set(&cfg, |c| *field(c) = v == 1);
                 Ok(v == 1)
             })
         })
@@ -155,23 +170,24 @@ fn bool_setting(t: &Table, lua: &Lua, name: &str, field: fn(&mut Config) -> &mut
 }
 
 /// Adds the setting functions to the `cjson` table.
-pub fn install(t: &Table, lua: &Lua) -> mlua::Result<()> {
-    integer_setting(t, lua, "encode_max_depth", 1, i32::MAX, |c| &mut c.encode_max_depth)?;
-    integer_setting(t, lua, "decode_max_depth", 1, i32::MAX, |c| &mut c.decode_max_depth)?;
-    integer_setting(t, lua, "encode_number_precision", 1, 14, |c| &mut c.number_precision)?;
-    bool_setting(t, lua, "encode_keep_buffer", |c| &mut c.keep_buffer)?;
-    bool_setting(t, lua, "decode_invalid_numbers", |c| &mut c.decode_invalid_numbers)?;
-    enum_setting(t, lua, "encode_invalid_numbers", INVALID_NUMBERS, |c| &mut c.encode_invalid_numbers)?;
-    let sparse = lua.create_function(|lua, args: MultiValue| {
+pub fn install(t: &Table, cfg: &Shared, lua: &Lua) -> mlua::Result<()> {
+    integer_setting(t, cfg, lua, "encode_max_depth", 1, i32::MAX, |c| &mut c.encode_max_depth)?;
+    integer_setting(t, cfg, lua, "decode_max_depth", 1, i32::MAX, |c| &mut c.decode_max_depth)?;
+    integer_setting(t, cfg, lua, "encode_number_precision", 1, 14, |c| &mut c.number_precision)?;
+    bool_setting(t, cfg, lua, "encode_keep_buffer", |c| &mut c.keep_buffer)?;
+    bool_setting(t, cfg, lua, "decode_invalid_numbers", |c| &mut c.decode_invalid_numbers)?;
+    enum_setting(t, cfg, lua, "encode_invalid_numbers", INVALID_NUMBERS, |c| &mut c.encode_invalid_numbers)?;
+    let cfg = cfg.clone();
+    let sparse = lua.create_function(move |lua, args: MultiValue| {
         with_place(lua, {
             at_most(lua, &args, 3).and_then(|()| {
-                let c = get(lua);
+                let c = get(&cfg);
                 let convert = enum_option(lua, &args, 0, ON_OFF, i32::from(c.sparse_convert))? == 1;
-                set(lua, |c| c.sparse_convert = convert);
+                set(&cfg, |c| c.sparse_convert = convert);
                 let ratio = integer_option(lua, &args, 1, 0, i32::MAX, c.sparse_ratio)?;
-                set(lua, |c| c.sparse_ratio = ratio);
+                set(&cfg, |c| c.sparse_ratio = ratio);
                 let safe = integer_option(lua, &args, 2, 0, i32::MAX, c.sparse_safe)?;
-                set(lua, |c| c.sparse_safe = safe);
+                set(&cfg, |c| c.sparse_safe = safe);
                 Ok((convert, ratio, safe))
             })
         })

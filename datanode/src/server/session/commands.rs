@@ -82,17 +82,8 @@ impl Session {
                 Ok(Reply::Int(n as i64))
             }
             S::Pubsub => self.pubsub(args),
-            S::Function => {
-                let sub = args.bytes()?;
-                if is(&sub, "flush") {
-                    // No functions can be loaded yet, so there is nothing to flush.
-                    let _mode_given = args.eat("async") || args.eat("sync");
-                    args.finish()?;
-                    Ok(Reply::Ok)
-                } else {
-                    Err(subcommand_error(&sub, "function"))
-                }
-            }
+            S::Function => self.function(args),
+            S::Fcall | S::FcallRo => self.fcall(c, args, shard),
             S::Cluster => self.cluster(args, shard),
             S::Eval | S::EvalSha | S::EvalRo | S::EvalShaRo => self.eval(c, args, shard),
             S::Script => self.script(args),

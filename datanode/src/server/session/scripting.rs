@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::Bytes;
-use mlua::{Lua, MultiValue, Value};
+use mlua::{Function, Lua, MultiValue, Value};
 
 use super::Session;
 use super::cluster::keys_of;
@@ -17,7 +17,7 @@ use crate::keyspace::slot_of;
 use crate::resp::Reply;
 use crate::resp::frame::Request;
 use crate::script::convert::{arg_bytes, error_table, lua_to_reply, reply_to_lua};
-use crate::script::{Gate, Kill};
+use crate::script::{Gate, Kill, Running, Vm};
 use crate::server::routing;
 use crate::shard::Shard;
 
@@ -25,7 +25,9 @@ type Res = Result<Reply, ReplyError>;
 
 const NOT_BUSY: &str = "NOTBUSY No scripts in execution right now.";
 const UNKILLABLE: &str = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
-const BUSY: &str = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+pub(super) const BUSY: &str = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+/// What others get while a function (not a script) runs.
+const BUSY_FUNCTION: &str = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
 const KILLED: &str = "ERR Script killed by user with SCRIPT KILL...";
 const NON_LOCAL: &str = "ERR Script attempted to access a non local key in a cluster node";
 const CROSS_SLOT: &str = "ERR Script attempted to access keys that do not hash to the same slot";
@@ -56,25 +58,44 @@ impl Session {
             let (source, f) = vm.load(&first)?;
             (source.sha, f, source.flags)
         };
-        let mut rules = Rules {
+        let rules = Rules {
             read_only: flags.no_writes || matches!(c, S::EvalRo | S::EvalShaRo),
             cross_slot: flags.cross_slot,
             // The declared keys were routed with EVAL itself: they share this slot.
             slot: keys.first().map(|k| slot_of(k)),
         };
-        let threshold = Duration::from_millis(server.config.read().usize("busy-reply-threshold") as u64);
-        let gate = scripts.gate.clone();
         let vm = &*vm;
+        let globals = || -> mlua::Result<()> {
+            let lua = &vm.lua;
+            let strings = |items: &[Bytes]| {
+                lua.create_sequence_from(items.iter().map(|k| lua.create_string(k)).collect::<mlua::Result<Vec<_>>>()?)
+            };
+            vm.real.raw_set("KEYS", strings(keys)?)?;
+            vm.real.raw_set("ARGV", strings(argv)?)
+        };
+        if let Err(e) = globals() {
+            return Ok(Reply::Error(format!("ERR {}", e.to_string().lines().next().unwrap_or(""))));
+        }
+        Ok(self.run_lua(vm, f, rules, &sha, Running::Script, shard))
+    }
+
+    /// Runs `f` (a script, or a function's callback bound to its keys and arguments) under
+    /// the gate, with `redis.call` dispatching to the shard; `label` names it in error replies
+    /// (a script's SHA1, a function's name).
+    pub(super) fn run_lua(
+        &mut self,
+        vm: &Vm,
+        f: Function,
+        mut rules: Rules,
+        label: &str,
+        what: Running,
+        shard: &mut Shard,
+    ) -> Reply {
+        let server = self.server.clone();
+        let threshold = Duration::from_millis(server.config.read().usize("busy-reply-threshold") as u64);
+        let gate = server.node.scripts.gate.clone();
         let lua = &vm.lua;
         let run = || -> mlua::Result<(bool, Value, String, u8)> {
-            vm.real.raw_set(
-                "KEYS",
-                lua.create_sequence_from(keys.iter().map(|k| lua.create_string(k)).collect::<mlua::Result<Vec<_>>>()?)?,
-            )?;
-            vm.real.raw_set(
-                "ARGV",
-                lua.create_sequence_from(argv.iter().map(|a| lua.create_string(a)).collect::<mlua::Result<Vec<_>>>()?)?,
-            )?;
             vm.ctx.raw_set("resp", 2)?;
             lua.scope(|scope| {
                 let dispatch = scope.create_function_mut(|lua, args: MultiValue| {
@@ -105,10 +126,10 @@ impl Session {
                 Ok((false, text, place, resp))
             })
         };
-        gate.start(threshold);
+        gate.start(threshold, what);
         let result = in_place(run);
         let killed = gate.finish();
-        Ok(match result {
+        match result {
             Ok((true, value, _, resp)) => lua_to_reply(&value, resp),
             Ok((false, text, place, _)) => {
                 let text = match text {
@@ -116,10 +137,10 @@ impl Session {
                     Value::String(s) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
                     _ => "ERR unknown error".to_string(),
                 };
-                Reply::Error(format!("{text} script: {sha}, on {place}."))
+                Reply::Error(format!("{text} script: {label}, on {place}."))
             }
             Err(e) => Reply::Error(format!("ERR {}", e.to_string().lines().next().unwrap_or(""))),
-        })
+        }
     }
 
     /// One `redis.call` / `redis.pcall`: the reply as a Lua value, and whether it is an
@@ -238,7 +259,7 @@ impl Session {
             if args.remaining() > 0 {
                 return Err(ReplyError::wrong_arity("script|kill"));
             }
-            kill_reply(&scripts.gate)
+            kill_reply(&scripts.gate, false)
         } else if is(&sub, "help") {
             Ok(Reply::Array(
                 [
@@ -268,19 +289,26 @@ impl Session {
     }
 
     /// Waits, without holding a thread, while another client's script holds the shard.
-    /// Past the busy threshold, answers the next request: SCRIPT KILL is served, anything
-    /// else gets `-BUSY`, as Redis does.
+    /// Past the busy threshold, answers the next request as Redis does: SCRIPT KILL stops a
+    /// script, FUNCTION KILL a function, FUNCTION STATS shows the function; anything else
+    /// (and the kill or stats command of the other kind) gets `-BUSY`.
     pub(super) async fn await_script(&mut self, pending: &mut VecDeque<Request>) {
         let gate = self.server.node.scripts.gate.clone();
         while gate.running() {
             if gate.busy() {
                 let Some(req) = pending.pop_front() else { return };
+                let function = gate.runs_function();
+                let busy = Reply::error(if function { BUSY_FUNCTION } else { BUSY });
                 let reply = match &req[..] {
                     [] => continue,
                     [name, sub] if is(name, "script") && is(sub, "kill") => {
-                        kill_reply(&gate).unwrap_or_else(Reply::from)
+                        kill_reply(&gate, false).unwrap_or_else(Reply::from)
                     }
-                    _ => Reply::error(BUSY),
+                    [name, sub] if is(name, "function") && is(sub, "kill") => {
+                        kill_reply(&gate, true).unwrap_or_else(Reply::from)
+                    }
+                    [name, sub] if is(name, "function") && is(sub, "stats") && function => self.function_stats(),
+                    _ => busy,
                 };
                 self.reply(reply);
                 return;
@@ -301,17 +329,19 @@ fn unhandled_error(lua: &Lua, v: &Value) -> mlua::Result<Value> {
 }
 
 /// What a run may do, and the slot its keys are bound to so far.
-struct Rules {
-    read_only: bool,
-    cross_slot: bool,
-    slot: Option<u16>,
+pub(super) struct Rules {
+    pub(super) read_only: bool,
+    pub(super) cross_slot: bool,
+    pub(super) slot: Option<u16>,
 }
 
-fn kill_reply(gate: &Gate) -> Res {
-    match gate.kill() {
+/// SCRIPT KILL (`function` false) or FUNCTION KILL.
+pub(super) fn kill_reply(gate: &Gate, function: bool) -> Res {
+    match gate.kill(function) {
         Kill::Killed => Ok(Reply::Ok),
         Kill::NotBusy => Err(ReplyError::new(NOT_BUSY)),
         Kill::Unkillable => Err(ReplyError::new(UNKILLABLE)),
+        Kill::OtherKind => Err(ReplyError::new(if function { BUSY } else { BUSY_FUNCTION })),
     }
 }
 
