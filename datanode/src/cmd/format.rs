@@ -46,6 +46,8 @@ pub fn parse_float(b: &[u8]) -> Option<f64> {
 pub use crate::resp::number::fmt_double;
 use crate::resp::number::trim_fraction;
 
+use super::ReplyError;
+
 /// How INCRBYFLOAT and HINCRBYFLOAT print their result: plain decimal, no exponent, no
 /// trailing zeros (Redis's "human friendly" long double format).
 pub fn fmt_human(v: f64) -> String {
@@ -54,6 +56,20 @@ pub fn fmt_human(v: f64) -> String {
     }
     let s = format!("{v}");
     trim_fraction(&s).to_string()
+}
+
+/// A blocking command's timeout in seconds, as Redis reads it: milliseconds truncated toward
+/// zero (so -0.0001 means "forever"), 0 = forever. Like Redis's cast to `long long`, a value
+/// too large for it (inf included) counts as negative.
+pub fn parse_timeout(arg: &[u8]) -> Result<u64, ReplyError> {
+    let secs = parse_float(arg).ok_or_else(|| ReplyError::new("ERR timeout is not a float or out of range"))?;
+    let ms = (secs * 1000.0).trunc();
+    // 2^63: the first value a `long long` cannot hold.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if !(0.0..LIMIT).contains(&ms) {
+        return Err(ReplyError::new("ERR timeout is negative"));
+    }
+    Ok(ms as u64)
 }
 
 #[cfg(test)]

@@ -17,8 +17,8 @@ struct Movable {
 fn movable(name: &str) -> Option<Movable> {
     let m = |fixed, count_at| Some(Movable { fixed, count_at });
     match name {
-        "zunion" | "zinter" | "zdiff" | "sintercard" | "lmpop" => m(None, 1),
-        "blmpop" | "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => m(None, 2),
+        "zunion" | "zinter" | "zdiff" | "sintercard" | "lmpop" | "zmpop" => m(None, 1),
+        "blmpop" | "bzmpop" | "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => m(None, 2),
         "zunionstore" | "zinterstore" | "zdiffstore" => m(Some(1), 2),
         _ => None,
     }
@@ -108,6 +108,8 @@ mod tests {
         assert_eq!(keys("SINTERCARD 2 a b LIMIT 1"), some(&["a", "b"]));
         assert_eq!(keys("LMPOP 2 a b LEFT"), some(&["a", "b"]));
         assert_eq!(keys("BLMPOP 0 2 a b LEFT COUNT 2"), some(&["a", "b"]));
+        assert_eq!(keys("ZMPOP 2 a b MIN"), some(&["a", "b"]));
+        assert_eq!(keys("BZMPOP 0 1 a MAX COUNT 2"), some(&["a"]));
     }
 
     #[test]

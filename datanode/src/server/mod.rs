@@ -39,6 +39,8 @@ pub struct Server {
     pub config: RwLock<Config>,
     pub stats: ServerStats,
     pub started: Instant,
+    /// The start, in Unix seconds (LASTSAVE's answer: no save ever happens).
+    pub started_unix: u64,
     pub run_id: String,
     pub port: AtomicU64,
     /// The region's shard map; replaced whole through `set_topology`.
@@ -95,6 +97,7 @@ impl Server {
             config: RwLock::new(config),
             stats: ServerStats::default(),
             started: Instant::now(),
+            started_unix: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
             run_id,
             port: AtomicU64::new(0),
             topology: RwLock::new(Arc::new(Topology::single(me))),

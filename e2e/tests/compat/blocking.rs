@@ -112,3 +112,92 @@ fn still_blocked(other: &mut Conn, waiter: &mut RawConn) -> meridian_e2e::Result
 fn or_note(reply: meridian_e2e::Result<String>) -> String {
     reply.unwrap_or_else(|e| format!("<{e}>"))
 }
+
+/// Sorted-set pops, blocking or not, byte for byte in RESP2 and RESP3: BZPOPMIN's flat
+/// `[key, member, score]`, ZMPOP's nested pairs (in RESP2 too), nil when all are empty, and
+/// the timeout read after the other arguments.
+#[test]
+fn zset_pops_reply_as_redis() -> TestResult {
+    SideBySide::start()?.expect(
+        &[
+            ":4\r\n",
+            "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n",
+            "*3\r\n$1\r\nz\r\n$1\r\nd\r\n$1\r\n4\r\n",
+            "*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\nb\r\n$3\r\n2.5\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n",
+            "*-1\r\n",
+            "*-1\r\n",
+            "*-1\r\n",
+            "-ERR numkeys should be greater than 0\r\n",
+            "-ERR numkeys should be greater than 0\r\n",
+            ":3\r\n",
+            "RESP3",
+            "*3\r\n$1\r\nz\r\n$1\r\nc\r\n,-inf\r\n",
+            "*3\r\n$1\r\nz\r\n$1\r\nb\r\n,2.5\r\n",
+            "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\na\r\n,1\r\n",
+            "_\r\n",
+            "_\r\n",
+            "_\r\n",
+        ],
+        |port| {
+            let mut con = RawConn::connect(port)?;
+            let mut t = vec![
+                con.call(&["ZADD", "z", "1", "a", "2.5", "b", "3", "c", "4", "d"])?,
+                con.call(&["BZPOPMIN", "q", "z", "0"])?,
+                con.call(&["BZPOPMAX", "z", "0"])?,
+                con.call(&["ZMPOP", "2", "q", "z", "MIN", "COUNT", "2"])?,
+                con.call(&["ZMPOP", "1", "z", "MAX"])?,
+                con.call(&["BZMPOP", "0.01", "1", "z", "MIN"])?,
+                con.call(&["BZPOPMIN", "z", "0.01"])?,
+                con.call(&["BLMPOP", "x", "0", "l", "LEFT"])?,
+                con.call(&["BZMPOP", "x", "0", "z", "MIN"])?,
+                con.call(&["ZADD", "z", "1", "a", "2.5", "b", "-inf", "c"])?,
+            ];
+            let hello = con.call(&["HELLO", "3"])?;
+            t.push(if hello.starts_with("%7\r\n") { "RESP3".to_string() } else { hello });
+            for cmd in [
+                &["BZPOPMIN", "q", "z", "0"][..],
+                &["BZPOPMAX", "z", "0"],
+                &["ZMPOP", "1", "z", "MIN", "COUNT", "5"],
+                &["ZMPOP", "1", "z", "MIN"],
+                &["BZMPOP", "0.01", "1", "z", "MIN"],
+                &["BZPOPMIN", "z", "0.01"],
+            ] {
+                t.push(con.call(cmd)?);
+            }
+            Ok(t)
+        },
+    );
+    Ok(())
+}
+
+/// A client blocked in BZPOPMIN or BZMPOP is woken by a ZADD from another client, first
+/// waiter first.
+#[test]
+fn bzpopmin_wakes_on_zadd() -> TestResult {
+    SideBySide::start()?.expect(
+        &[
+            "blocked",
+            "blocked",
+            "(integer) 2",
+            "*3\r\n$1\r\nz\r\n$1\r\nx\r\n$1\r\n1\r\n",
+            "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\ny\r\n$1\r\n2\r\n",
+            "(integer) 0",
+        ],
+        |port| {
+            let mut first = RawConn::connect(port)?;
+            let mut second = RawConn::connect(port)?;
+            let mut writer = Conn::open(port)?;
+            let mut t = Vec::new();
+            first.send_command(&["BZPOPMIN", "other", "z", "5"])?;
+            t.push(still_blocked(&mut writer, &mut first)?);
+            second.send_command(&["BZMPOP", "5", "1", "z", "MIN", "COUNT", "3"])?;
+            t.push(still_blocked(&mut writer, &mut second)?);
+            t.push(writer.call(&["ZADD", "z", "1", "x", "2", "y"])?);
+            t.push(or_note(first.read_text()));
+            t.push(or_note(second.read_text()));
+            t.push(writer.call(&["EXISTS", "z"])?);
+            Ok(t)
+        },
+    );
+    Ok(())
+}

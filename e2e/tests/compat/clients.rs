@@ -98,3 +98,25 @@ fn slow_reader_does_not_stall_others() -> TestResult {
     });
     Ok(())
 }
+
+/// LASTSAVE on a server that never saved (the harness's redis-server runs with `save ""`;
+/// Meridian keeps nothing on disk): its start, the clock less INFO's uptime.
+#[test]
+fn lastsave_is_the_start_when_nothing_was_saved() -> TestResult {
+    SideBySide::start()?.expect(&["the start"], |port| {
+        let mut con = Conn::open(port)?;
+        let number = |reply: String| reply.trim_start_matches("(integer) ").trim_matches('"').parse::<u64>().ok();
+        let lastsave = number(con.call(&["LASTSAVE"])?);
+        let time = con.call(&["TIME"])?;
+        let now = time.lines().next().map(|l| l.trim_start_matches("1) ").to_string()).and_then(number);
+        let info = con.call(&["INFO", "server"])?;
+        let uptime = info.split_once("uptime_in_seconds:").and_then(|(_, rest)| {
+            rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse::<u64>().ok()
+        });
+        Ok(vec![match (lastsave, now, uptime) {
+            (Some(l), Some(n), Some(u)) if l <= n && n.saturating_sub(u) <= l + 1 => "the start".to_string(),
+            other => format!("LASTSAVE, TIME, uptime: {other:?}"),
+        }])
+    });
+    Ok(())
+}

@@ -7,8 +7,9 @@ use crate::cmd::{Args, BlockFn, Blocked, CommandSpec, Handler, ReplyError};
 use crate::resp::Reply;
 use crate::shard::Shard;
 
+use super::End;
 use super::lmove::move_one;
-use super::{End, parse_timeout};
+use crate::cmd::format::parse_timeout;
 
 const fn spec(name: &'static str, arity: i32, summary: &'static str, run: BlockFn) -> CommandSpec {
     CommandSpec {

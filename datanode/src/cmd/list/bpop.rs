@@ -6,7 +6,8 @@ use crate::cmd::{Args, BlockFn, Blocked, CommandSpec, Handler, ReplyError};
 use crate::resp::Reply;
 use crate::shard::Shard;
 
-use super::{End, parse_timeout, pop};
+use super::{End, pop};
+use crate::cmd::format::parse_timeout;
 
 const fn spec(name: &'static str, summary: &'static str, run: BlockFn) -> CommandSpec {
     CommandSpec {

@@ -3,12 +3,12 @@
 
 use bytes::Bytes;
 
-use crate::cmd::format::parse_int;
+use crate::cmd::format::{parse_int, parse_timeout};
 use crate::cmd::{Args, Blocked, CmdResult, CommandSpec, Handler, ReplyError};
 use crate::resp::Reply;
 use crate::shard::Shard;
 
-use super::{End, parse_timeout, pop};
+use super::{End, pop};
 
 pub const LMPOP: CommandSpec = CommandSpec {
     name: "lmpop",
@@ -77,8 +77,10 @@ fn run_lmpop(args: &mut Args, shard: &mut Shard) -> CmdResult {
 }
 
 fn run_blmpop(args: &mut Args, shard: &mut Shard) -> Result<Blocked, ReplyError> {
-    let timeout_ms = parse_timeout(&args.bytes()?)?;
+    // Redis reads the timeout last, after numkeys, the direction and COUNT.
+    let timeout = args.bytes()?;
     let req = parse(args)?;
+    let timeout_ms = parse_timeout(&timeout)?;
     Ok(match attempt(shard, &req)? {
         Some(reply) => Blocked::Reply(reply),
         None => Blocked::Wait { keys: req.keys, timeout_ms, on_timeout: Reply::NilArray },
@@ -149,6 +151,11 @@ mod tests {
             Reply::error("ERR timeout is not a float or out of range")
         );
         assert_eq!(run(&mut s, &["blmpop", "-1", "1", "l", "left"]), Reply::error("ERR timeout is negative"));
+        // As Redis: the timeout is read after the other arguments.
+        let numkeys = Reply::error("ERR numkeys should be greater than 0");
+        assert_eq!(run(&mut s, &["blmpop", "x", "0", "l", "left"]), numkeys);
+        let count = Reply::error("ERR count should be greater than 0");
+        assert_eq!(run(&mut s, &["blmpop", "x", "1", "l", "left", "count", "0"]), count);
         assert_eq!(run(&mut s, &["blmpop", "0", "0", "l", "left"]), numkeys);
         assert_eq!(run(&mut s, &["lmpop", "1", "l"]), ReplyError::wrong_arity("lmpop").into());
         assert_eq!(run(&mut s, &["llen", "l"]), Reply::Int(1));

@@ -24,7 +24,6 @@ mod conflicts;
 use bytes::Bytes;
 
 use super::args::is;
-use super::format::parse_float;
 use super::util::{check_write, read_kind, write_one};
 use super::{CommandSpec, ReplyError};
 use crate::crdt::list::{Elem, List, Pos};
@@ -144,20 +143,6 @@ pub fn pop(shard: &mut Shard, key: &Bytes, end: End, count: usize) -> Result<Opt
         values
     });
     Ok(Some(values))
-}
-
-/// A blocking command's timeout in seconds, as Redis reads it: milliseconds truncated toward
-/// zero (so -0.0001 means "forever"), 0 = forever. Like Redis's cast to `long long`, a value
-/// too large for it (inf included) counts as negative.
-pub fn parse_timeout(arg: &[u8]) -> Result<u64, ReplyError> {
-    let secs = parse_float(arg).ok_or_else(|| ReplyError::new("ERR timeout is not a float or out of range"))?;
-    let ms = (secs * 1000.0).trunc();
-    // 2^63: the first value a `long long` cannot hold.
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if !(0.0..LIMIT).contains(&ms) {
-        return Err(ReplyError::new("ERR timeout is negative"));
-    }
-    Ok(ms as u64)
 }
 
 /// Redis's list index (negative counts from the tail), if it falls inside the list.

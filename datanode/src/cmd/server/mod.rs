@@ -40,6 +40,7 @@ pub enum SessionCmd {
     Select,
     Subscribe,
     Time,
+    Lastsave,
     Unsubscribe,
     Unwatch,
     Watch,
@@ -277,6 +278,14 @@ pub const COMMANDS: &[CommandSpec] = &[
         "Sets a Redis server as a replica of another, or promotes it to being a master.",
     ),
     session(SessionCmd::Time, "time", 1, &["loading", "stale", "fast"], "server", "Returns the server time."),
+    session(
+        SessionCmd::Lastsave,
+        "lastsave",
+        1,
+        &["loading", "stale", "fast"],
+        "server",
+        "Returns the Unix timestamp of the last successful save to disk.",
+    ),
     session(
         SessionCmd::Unsubscribe,
         "unsubscribe",

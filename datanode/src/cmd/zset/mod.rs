@@ -2,11 +2,13 @@
 //! a register (ZADD) plus a counter (ZINCRBY), read through an index ordered by
 //! (score, member).
 
+mod bzpop;
 mod ranges;
 mod score;
 mod zadd;
 mod zcard;
 mod zcount;
+mod zmpop;
 mod zpop;
 mod zrandmember;
 mod zrange;
@@ -42,6 +44,10 @@ pub const COMMANDS: &[CommandSpec] = &[
     zcount::ZLEXCOUNT,
     zpop::ZPOPMIN,
     zpop::ZPOPMAX,
+    zmpop::ZMPOP,
+    zmpop::BZMPOP,
+    bzpop::BZPOPMIN,
+    bzpop::BZPOPMAX,
     zrandmember::SPEC,
     zrange::ZRANGE,
     zrange::ZRANGEBYSCORE,
@@ -187,7 +193,7 @@ mod tests {
         let before = names.len();
         names.dedup();
         assert_eq!(names.len(), before);
-        assert_eq!(before, 30);
+        assert_eq!(before, 34);
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! sees them, removed in one write. Two regions popping concurrently may both return the same
 //! member; it is removed once (SEMANTICS.md §6).
 
-use super::{Change, commit_changes, scored_reply, spec, zset_for_write};
+use bytes::Bytes;
+
+use super::{Change, Scored, commit_changes, scored_reply, spec, zset_for_write};
 use crate::cmd::format::parse_int;
 use crate::cmd::{Args, CmdResult, CommandSpec, ReplyError};
 use crate::crdt::zset::Score;
@@ -50,19 +52,27 @@ fn pop(args: &mut Args, shard: &mut Shard, max: bool) -> CmdResult {
             usize::try_from(n).unwrap_or(usize::MAX)
         }
     };
-    let Some(z) = zset_for_write(shard, &key)?.filter(|_| count > 0) else { return Ok(Reply::Array(Vec::new())) };
-    let pair = |(s, m): &(Score, bytes::Bytes)| (m.clone(), s.0);
-    let popped: Vec<_> = if max {
-        z.ordered().rev().take(count).map(pair).collect()
-    } else {
-        z.ordered().take(count).map(pair).collect()
-    };
-    commit_changes(shard, &key, popped.iter().map(|(m, _)| (m.clone(), Change::Remove)).collect());
+    let Some(popped) = pop_members(shard, &key, max, count)? else { return Ok(Reply::Array(Vec::new())) };
     if given.is_none() {
         // Without a count Redis 7.0 sends [member, score] flat in RESP3 too.
         return Ok(Reply::Array(popped.into_iter().flat_map(|(m, s)| [Reply::Bulk(m), Reply::Double(s)]).collect()));
     }
     Ok(scored_reply(popped, true))
+}
+
+/// Removes up to `count` of the lowest (highest, if `max`) members in one write, and returns
+/// them with their scores; `None` when there is no sorted set under `key` (or `count` is 0),
+/// WRONGTYPE when the key holds another type. Every ZPOP-like command pops through here.
+pub fn pop_members(shard: &mut Shard, key: &Bytes, max: bool, count: usize) -> Result<Option<Vec<Scored>>, ReplyError> {
+    let Some(z) = zset_for_write(shard, key)?.filter(|_| count > 0) else { return Ok(None) };
+    let pair = |(s, m): &(Score, Bytes)| (m.clone(), s.0);
+    let popped: Vec<Scored> = if max {
+        z.ordered().rev().take(count).map(pair).collect()
+    } else {
+        z.ordered().take(count).map(pair).collect()
+    };
+    commit_changes(shard, key, popped.iter().map(|(m, _)| (m.clone(), Change::Remove)).collect());
+    Ok(Some(popped))
 }
 
 #[cfg(test)]

@@ -70,6 +70,9 @@ impl Session {
                     Reply::text(&now.subsec_micros().to_string()),
                 ]))
             }
+            // Meridian keeps no snapshot on disk (a node resyncs from its replica or peers),
+            // so no save ever happened: Redis then answers its start time.
+            S::Lastsave => Ok(Reply::Int(i64::try_from(self.server.started_unix).unwrap_or(i64::MAX))),
             S::Publish => {
                 let channel = args.bytes()?;
                 let message = args.bytes()?;

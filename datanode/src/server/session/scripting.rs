@@ -356,7 +356,16 @@ fn allowed_in_scripts(spec: &cmd::CommandSpec) -> bool {
         Handler::Blocking(_) => false,
         Handler::Session(c) => matches!(
             c,
-            S::Ping | S::Echo | S::Select | S::Time | S::Info | S::Publish | S::Pubsub | S::Role | S::Command
+            S::Ping
+                | S::Echo
+                | S::Select
+                | S::Time
+                | S::Lastsave
+                | S::Info
+                | S::Publish
+                | S::Pubsub
+                | S::Role
+                | S::Command
         ),
         Handler::Data(_) | Handler::Stepwise(_) => true,
     }
