@@ -13,6 +13,7 @@ pub mod hyperloglog;
 pub mod keys;
 pub mod list;
 pub mod movable;
+pub mod mpop;
 pub mod scan;
 pub mod server;
 pub mod set;

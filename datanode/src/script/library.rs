@@ -10,6 +10,7 @@ use bytes::Bytes;
 use hashbrown::HashMap;
 
 use crate::cmd::glob;
+use crate::resp::frame::split_args;
 
 /// Redis's text for a bad library or function name (7.0 says "Library" for both).
 pub const BAD_NAME: &str =
@@ -51,84 +52,6 @@ pub fn metadata(code: &[u8]) -> Result<Metadata, String> {
         return Err("Library name was not given".into());
     };
     Ok(Metadata { engine, name })
-}
-
-/// Splits a line into words as Redis's `sdssplitargs` does: blanks separate words; double
-/// quotes (with `\n \r \t \b \a` and `\xHH` escapes) and single quotes (with `\'`) group, and
-/// a closing quote must end its word. `None` for an unbalanced quote or text after one.
-fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
-    let mut words = Vec::new();
-    let mut i = 0;
-    loop {
-        while line.get(i).is_some_and(|b| b.is_ascii_whitespace()) {
-            i += 1;
-        }
-        if i >= line.len() {
-            return Some(words);
-        }
-        let mut word = Vec::new();
-        let (mut double, mut single) = (false, false);
-        loop {
-            let c = line.get(i).copied();
-            let closes = |at: usize| line.get(at + 1).is_none_or(|b| b.is_ascii_whitespace());
-            if double {
-                match c {
-                    None => return None,
-                    Some(b'\\')
-                        if line.get(i + 1) == Some(&b'x')
-                            && hex(line.get(i + 2)).is_some()
-                            && hex(line.get(i + 3)).is_some() =>
-                    {
-                        let value = hex(line.get(i + 2)).unwrap_or(0) * 16 + hex(line.get(i + 3)).unwrap_or(0);
-                        word.push(value as u8);
-                        i += 3;
-                    }
-                    Some(b'\\') if line.get(i + 1).is_some() => {
-                        i += 1;
-                        word.push(match line.get(i).copied().unwrap_or(b'\\') {
-                            b'n' => b'\n',
-                            b'r' => b'\r',
-                            b't' => b'\t',
-                            b'b' => 8,
-                            b'a' => 7,
-                            other => other,
-                        });
-                    }
-                    Some(b'"') if closes(i) => {
-                        i += 1;
-                        break;
-                    }
-                    Some(b'"') => return None,
-                    Some(b) => word.push(b),
-                }
-            } else if single {
-                match c {
-                    None => return None,
-                    Some(b'\\') if line.get(i + 1) == Some(&b'\'') => {
-                        i += 1;
-                        word.push(b'\'');
-                    }
-                    Some(b'\'') if closes(i) => {
-                        i += 1;
-                        break;
-                    }
-                    Some(b'\'') => return None,
-                    Some(b) => word.push(b),
-                }
-            } else {
-                match c {
-                    None => break,
-                    Some(b) if b.is_ascii_whitespace() => break,
-                    Some(b'"') => double = true,
-                    Some(b'\'') => single = true,
-                    Some(b) => word.push(b),
-                }
-            }
-            i += 1;
-        }
-        words.push(word);
-    }
 }
 
 /// Letters, digits and underscores, at least one (`functionsVerifyName`).

@@ -1,9 +1,7 @@
 //! LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count], and BLMPOP timeout numkeys ...:
 //! pop up to `count` elements from the first non-empty list.
 
-use bytes::Bytes;
-
-use crate::cmd::format::{parse_int, parse_timeout};
+use crate::cmd::mpop::{self, MultiPop};
 use crate::cmd::{Args, Blocked, CmdResult, CommandSpec, Handler, ReplyError};
 use crate::resp::Reply;
 use crate::shard::Shard;
@@ -30,41 +28,10 @@ pub const BLMPOP: CommandSpec = CommandSpec {
     handler: Handler::Blocking(run_blmpop),
 };
 
-struct Request {
-    keys: Vec<Bytes>,
-    end: End,
-    count: usize,
-}
-
-fn parse(args: &mut Args) -> Result<Request, ReplyError> {
-    let numkeys = parse_int(&args.bytes()?)
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ReplyError::new("ERR numkeys should be greater than 0"))?;
-    // The keys and the direction must all be there.
-    if numkeys >= args.remaining() as i64 {
-        return Err(ReplyError::syntax());
-    }
-    let keys: Vec<Bytes> = (0..numkeys).filter_map(|_| args.next()).collect();
-    let end = End::parse(&args.bytes()?)?;
-    let mut count = None;
-    while !args.is_empty() {
-        if count.is_none() && args.remaining() > 1 && args.eat("count") {
-            let n = parse_int(&args.bytes()?)
-                .and_then(|n| usize::try_from(n).ok())
-                .filter(|n| *n > 0)
-                .ok_or_else(|| ReplyError::new("ERR count should be greater than 0"))?;
-            count = Some(n);
-        } else {
-            return Err(ReplyError::syntax());
-        }
-    }
-    Ok(Request { keys, end, count: count.unwrap_or(1) })
-}
-
 /// Pops from the first list that has elements: `[key, [elements]]`, or `None` if all are empty.
-fn attempt(shard: &mut Shard, req: &Request) -> Result<Option<Reply>, ReplyError> {
+fn attempt(shard: &mut Shard, req: &MultiPop<End>) -> Result<Option<Reply>, ReplyError> {
     for key in &req.keys {
-        if let Some(values) = pop(shard, key, req.end, req.count)? {
+        if let Some(values) = pop(shard, key, req.side, req.count)? {
             return Ok(Some(Reply::Array(vec![Reply::Bulk(key.clone()), Reply::bulks(values)])));
         }
     }
@@ -72,19 +39,12 @@ fn attempt(shard: &mut Shard, req: &Request) -> Result<Option<Reply>, ReplyError
 }
 
 fn run_lmpop(args: &mut Args, shard: &mut Shard) -> CmdResult {
-    let req = parse(args)?;
+    let req = mpop::parse(args, End::parse)?;
     Ok(attempt(shard, &req)?.unwrap_or(Reply::NilArray))
 }
 
 fn run_blmpop(args: &mut Args, shard: &mut Shard) -> Result<Blocked, ReplyError> {
-    // Redis reads the timeout last, after numkeys, the direction and COUNT.
-    let timeout = args.bytes()?;
-    let req = parse(args)?;
-    let timeout_ms = parse_timeout(&timeout)?;
-    Ok(match attempt(shard, &req)? {
-        Some(reply) => Blocked::Reply(reply),
-        None => Blocked::Wait { keys: req.keys, timeout_ms, on_timeout: Reply::NilArray },
-    })
+    mpop::blocking(args, shard, End::parse, attempt)
 }
 
 #[cfg(test)]

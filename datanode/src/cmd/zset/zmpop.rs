@@ -1,12 +1,8 @@
 //! ZMPOP numkeys key [key ...] MIN|MAX [COUNT count], and BZMPOP timeout numkeys ...: pop up
-//! to `count` members from the first non-empty sorted set. Arguments are read in Redis's
-//! order (numkeys, the keys, MIN|MAX, COUNT, and BZMPOP's timeout last), so a command with
-//! two faults gets Redis's error.
-
-use bytes::Bytes;
+//! to `count` members from the first non-empty sorted set (arguments as LMPOP's: `mpop`).
 
 use crate::cmd::args::is;
-use crate::cmd::format::{parse_int, parse_timeout};
+use crate::cmd::mpop::{self, MultiPop};
 use crate::cmd::{Args, Blocked, CmdResult, CommandSpec, Handler, ReplyError};
 use crate::resp::Reply;
 use crate::shard::Shard;
@@ -33,47 +29,20 @@ pub const BZMPOP: CommandSpec = CommandSpec {
     handler: Handler::Blocking(run_bzmpop),
 };
 
-struct Request {
-    keys: Vec<Bytes>,
-    max: bool,
-    count: usize,
-}
-
-fn parse(args: &mut Args) -> Result<Request, ReplyError> {
-    let numkeys = parse_int(&args.bytes()?)
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ReplyError::new("ERR numkeys should be greater than 0"))?;
-    // The keys and MIN|MAX must all be there.
-    if numkeys >= args.remaining() as i64 {
-        return Err(ReplyError::syntax());
+/// MIN or MAX: whether to pop the highest scores.
+fn side(word: &[u8]) -> Result<bool, ReplyError> {
+    match () {
+        _ if is(word, "min") => Ok(false),
+        _ if is(word, "max") => Ok(true),
+        _ => Err(ReplyError::syntax()),
     }
-    let keys: Vec<Bytes> = (0..numkeys).filter_map(|_| args.next()).collect();
-    let side = args.bytes()?;
-    let max = match () {
-        _ if is(&side, "min") => false,
-        _ if is(&side, "max") => true,
-        _ => return Err(ReplyError::syntax()),
-    };
-    let mut count = None;
-    while !args.is_empty() {
-        if count.is_none() && args.remaining() > 1 && args.eat("count") {
-            let n = parse_int(&args.bytes()?)
-                .and_then(|n| usize::try_from(n).ok())
-                .filter(|n| *n > 0)
-                .ok_or_else(|| ReplyError::new("ERR count should be greater than 0"))?;
-            count = Some(n);
-        } else {
-            return Err(ReplyError::syntax());
-        }
-    }
-    Ok(Request { keys, max, count: count.unwrap_or(1) })
 }
 
 /// Pops from the first sorted set that has members: `[key, [[member, score], ...]]`, or
 /// `None` if all are empty.
-fn attempt(shard: &mut Shard, req: &Request) -> Result<Option<Reply>, ReplyError> {
+fn attempt(shard: &mut Shard, req: &MultiPop<bool>) -> Result<Option<Reply>, ReplyError> {
     for key in &req.keys {
-        if let Some(popped) = pop_members(shard, key, req.max, req.count)? {
+        if let Some(popped) = pop_members(shard, key, req.side, req.count)? {
             // Nested pairs in RESP2 too (unlike ZRANGE WITHSCORES).
             let pairs = popped.into_iter().map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), Reply::Double(s)])).collect();
             return Ok(Some(Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Array(pairs)])));
@@ -83,18 +52,12 @@ fn attempt(shard: &mut Shard, req: &Request) -> Result<Option<Reply>, ReplyError
 }
 
 fn run_zmpop(args: &mut Args, shard: &mut Shard) -> CmdResult {
-    let req = parse(args)?;
+    let req = mpop::parse(args, side)?;
     Ok(attempt(shard, &req)?.unwrap_or(Reply::NilArray))
 }
 
 fn run_bzmpop(args: &mut Args, shard: &mut Shard) -> Result<Blocked, ReplyError> {
-    let timeout = args.bytes()?;
-    let req = parse(args)?;
-    let timeout_ms = parse_timeout(&timeout)?;
-    Ok(match attempt(shard, &req)? {
-        Some(reply) => Blocked::Reply(reply),
-        None => Blocked::Wait { keys: req.keys, timeout_ms, on_timeout: Reply::NilArray },
-    })
+    mpop::blocking(args, shard, side, attempt)
 }
 
 #[cfg(test)]
