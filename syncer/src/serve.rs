@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use meridian_datanode::repl::handlers::{MAX_DIGEST_RANGES, parse_ranges};
+use meridian_datanode::repl::handlers::parse_digest_ranges;
 use meridian_proto::peer_server::Peer;
 use meridian_proto::{Hello, PeerEvent, PeerStatusReply, PeerStatusRequest, PeerSubscribeRequest};
 use tokio::sync::mpsc;
@@ -69,11 +69,7 @@ impl Peer for PeerService {
             return Err(Status::failed_precondition(why.to_string()));
         }
         let want_digest = request.get_ref().digest;
-        let wire = &request.get_ref().digest_ranges;
-        if wire.len() > MAX_DIGEST_RANGES {
-            return Err(Status::invalid_argument(format!("more than {MAX_DIGEST_RANGES} digest ranges")));
-        }
-        let digest_ranges = if wire.is_empty() { Vec::new() } else { parse_ranges(wire)? };
+        let digest_ranges = parse_digest_ranges(&request.get_ref().digest_ranges)?;
         let statuses = crate::pull::local_statuses(&self.syncer, want_digest, &digest_ranges)
             .await
             .map_err(|e| Status::unavailable(e.to_string()))?;

@@ -171,11 +171,17 @@ pub const MAX_DIGEST_RANGES: usize = 256;
 /// are malformed or too many.
 pub fn status_for(node: &Node, req: &StatusRequest) -> Result<NodeStatus, Status> {
     check_hello(node, req.hello.as_ref())?;
-    if req.digest_ranges.len() > MAX_DIGEST_RANGES {
+    let ranges = parse_digest_ranges(&req.digest_ranges)?;
+    Ok(status_with(node, req.digest, &ranges))
+}
+
+/// The slot ranges a Status asks digests of (none: no digest), refused when malformed or
+/// more than `MAX_DIGEST_RANGES` (a node's and a syncer's Status both read them so).
+pub fn parse_digest_ranges(wire: &[meridian_proto::SlotRange]) -> Result<Vec<SlotRange>, Status> {
+    if wire.len() > MAX_DIGEST_RANGES {
         return Err(Status::invalid_argument(format!("more than {MAX_DIGEST_RANGES} digest ranges")));
     }
-    let ranges = if req.digest_ranges.is_empty() { Vec::new() } else { parse_ranges(&req.digest_ranges)? };
-    Ok(status_with(node, req.digest, &ranges))
+    if wire.is_empty() { Ok(Vec::new()) } else { parse_ranges(wire) }
 }
 
 /// What `Status` reports; the keyspace digest only when asked (it walks every key).

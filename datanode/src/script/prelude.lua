@@ -112,17 +112,23 @@ real.cjson = readonly(cjson)
 real.cmsgpack = readonly(cmsgpack)
 real.struct = readonly(struct)
 
-local env = setmetatable({}, {
-  __index = function(_, k)
-    local v = real[k]
-    if v == nil then
-      error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-    end
-    return v
-  end,
-  __newindex = function() error('Attempt to modify a readonly table', 2) end,
-  __metatable = false,
-})
+-- A read-only table whose reads go through `lookup`; a name it does not know is an error,
+-- as Redis words it (the sandboxes of scripts, of functions, and of a library as it loads).
+local function strict(lookup)
+  return setmetatable({}, {
+    __index = function(_, k)
+      local v = lookup(k)
+      if v == nil then
+        error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+      end
+      return v
+    end,
+    __newindex = function() error('Attempt to modify a readonly table', 2) end,
+    __metatable = false,
+  })
+end
+
+local env = strict(function(k) return real[k] end)
 real._G = env
 -- Code loaded at run time and environment look-ups stay inside the sandbox: the VM's own
 -- globals table is never handed out.
@@ -219,27 +225,11 @@ local load_redis = {
   LOG_DEBUG = redis.LOG_DEBUG, LOG_VERBOSE = redis.LOG_VERBOSE, LOG_NOTICE = redis.LOG_NOTICE,
   LOG_WARNING = redis.LOG_WARNING,
 }
-local load_api = {redis = setmetatable({}, {
-  __index = function(_, k)
-    local v = load_redis[k]
-    if v == nil then error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
-    return v
-  end,
-  __newindex = function() error('Attempt to modify a readonly table', 2) end,
-  __metatable = false,
-})}
-local fenv = setmetatable({}, {
-  __index = function(_, k)
-    local v
-    if library.loading then v = load_api[k] else v = real[k] end
-    if v == nil then
-      error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-    end
-    return v
-  end,
-  __newindex = function() error('Attempt to modify a readonly table', 2) end,
-  __metatable = false,
-})
+local load_api = {redis = strict(function(k) return load_redis[k] end)}
+local fenv = strict(function(k)
+  if library.loading then return load_api[k] end
+  return real[k]
+end)
 -- FCALL's call: xpcall in Lua 5.1 passes no arguments, so the callback is bound to its
 -- keys and arguments first (a tail call: the callback's own frame is the one errors name).
 local function bind(f, keys, args)
